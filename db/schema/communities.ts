@@ -1,0 +1,35 @@
+import { boolean, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, timestamps } from '../columns.ts';
+import { communityRole } from './enums.ts';
+import { users } from './users.ts';
+
+/** The steward body: an Indigenous community, a cooperative, a library, a public body. */
+export const communities = pgTable(
+  'communities',
+  {
+    id: id(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** The community opted in to a public transparency page. */
+    transparencyPublic: boolean('transparency_public').notNull().default(false),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
+);
+
+/** A user's role in a community; one row per role held. */
+export const memberships = pgTable(
+  'memberships',
+  {
+    communityId: uuid('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: communityRole('role').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.userId, t.role] })],
+);

@@ -1,0 +1,170 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { id, timestamps } from '../columns.ts';
+import { communities } from './communities.ts';
+import { accessTier, datasetStatus, fileStatus, licenceStatus, releaseStatus } from './enums.ts';
+import { users } from './users.ts';
+
+export interface Provenance {
+  sources?: string[];
+  collectionMethod?: string;
+  consentBasis?: string;
+}
+/** The Croissant RAI facts. */
+export interface ResponsibleAi {
+  biases?: string;
+  limitations?: string;
+  sensitiveInformation?: string;
+  intendedUses?: string;
+  socialImpact?: string;
+}
+export interface LocalContextsLabel {
+  kind: 'TK' | 'BC' | 'notice';
+  type: string;
+  text: string;
+  hubProjectId?: string;
+}
+
+/** A dataset, owned by one community. Its slug is unique on the instance (it is the public URL). */
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: id(),
+    communityId: uuid('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'restrict' }),
+    slug: text('slug').notNull(),
+    title: text('title').notNull(),
+    summary: text('summary').notNull().default(''),
+    description: text('description').notNull().default(''),
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    languages: text('languages').array().notNull().default(sql`'{}'::text[]`),
+    spatialCoverage: text('spatial_coverage'),
+    temporalCoverage: jsonb('temporal_coverage').$type<{ start?: string; end?: string }>(),
+    provenance: jsonb('provenance').$type<Provenance>().notNull().default(sql`'{}'::jsonb`),
+    responsibleAi: jsonb('responsible_ai').$type<ResponsibleAi>().notNull().default(sql`'{}'::jsonb`),
+    labels: jsonb('labels').$type<LocalContextsLabel[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Public AI-use preference (`train-ai=y|n`); null until the steward states it. */
+    trainAi: boolean('train_ai'),
+    tier: accessTier('tier').notNull().default('open'),
+    status: datasetStatus('status').notNull().default('draft'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('datasets_slug_key').on(t.slug),
+    index('datasets_community_id_idx').on(t.communityId),
+    index('datasets_status_tier_idx').on(t.status, t.tier),
+  ],
+);
+
+/** A version of a dataset; immutable once published. */
+export const releases = pgTable(
+  'releases',
+  {
+    id: id(),
+    datasetId: uuid('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+    notes: text('notes').notNull().default(''),
+    status: releaseStatus('status').notNull().default('draft'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('releases_dataset_tag_key').on(t.datasetId, t.tag)],
+);
+
+/** A file in a release. `tier` overrides the dataset's tier when set (e.g. an open sample of a gated set). */
+export const files = pgTable(
+  'files',
+  {
+    id: id(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    mediaType: text('media_type').notNull(),
+    sha256: text('sha256').notNull(),
+    /** Server-made; never derived from the file name. */
+    storageKey: text('storage_key').notNull(),
+    tier: accessTier('tier'),
+    status: fileStatus('status').notNull().default('pending'),
+    /** Set while a multipart upload is open. */
+    uploadId: text('upload_id'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('files_storage_key_key').on(t.storageKey),
+    uniqueIndex('files_release_name_key').on(t.releaseId, t.name),
+  ],
+);
+
+export interface ReciprocityTerm {
+  kind:
+    | 'attribute'
+    | 'report-use'
+    | 'share-derived-data'
+    | 'share-model'
+    | 'publish-results'
+    | 'notify-before-publication'
+    | 'contribute-funds'
+    | 'return-results-to-community'
+    | 'delete-at-end';
+  timing: 'before-download' | 'after-grant' | 'every-n-months' | 'at-end';
+  dueDays?: number;
+  everyMonths?: number;
+  evidence?: 'link' | 'text' | 'file';
+  description?: string;
+}
+export type DecisionRule = { rule: 'single' } | { rule: 'quorum'; k: number; n?: number; veto?: boolean };
+export interface FormField {
+  name: string;
+  label: string;
+  type: 'text' | 'choice' | 'checkbox' | 'date' | 'country';
+  required?: boolean;
+  options?: string[];
+}
+
+/** A social licence version of a dataset; immutable once published. */
+export const licenceVersions = pgTable(
+  'licence_versions',
+  {
+    id: id(),
+    datasetId: uuid('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    base: text('base').notNull(),
+    text: text('text').notNull(),
+    purposes: text('purposes').array().notNull().default(sql`'{}'::text[]`),
+    duo: text('duo').array().notNull().default(sql`'{}'::text[]`),
+    prohibitions: text('prohibitions').array().notNull().default(sql`'{}'::text[]`),
+    constraints: jsonb('constraints').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    reciprocity: jsonb('reciprocity').$type<ReciprocityTerm[]>().notNull().default(sql`'[]'::jsonb`),
+    decision: jsonb('decision').$type<DecisionRule>().notNull().default(sql`'{"rule":"single"}'::jsonb`),
+    autoApprove: boolean('auto_approve').notNull().default(false),
+    maxGrantDays: integer('max_grant_days'),
+    fields: jsonb('fields').$type<FormField[]>().notNull().default(sql`'[]'::jsonb`),
+    status: licenceStatus('status').notNull().default('published'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('licence_versions_dataset_version_key').on(t.datasetId, t.version)],
+);
