@@ -1,0 +1,42 @@
+/**
+ * The shapes the policies look at. Repos load these fields (denormalised where a rule needs a parent's
+ * state, e.g. a file's dataset status) so that one check decides without further I/O.
+ */
+export type Tier = 'open' | 'registered' | 'gated' | 'restricted' | 'closed';
+
+export interface DatasetSubject {
+  id: string;
+  communityId: string;
+  status: 'draft' | 'published' | 'withdrawn';
+  tier: Tier;
+}
+
+export interface ReleaseSubject {
+  id: string;
+  datasetId: string;
+  communityId: string;
+  status: 'draft' | 'published';
+  datasetStatus: DatasetSubject['status'];
+  datasetTier: Tier;
+}
+
+export interface FileSubject {
+  id: string;
+  communityId: string;
+  datasetId: string;
+  /** The effective tier: the file's override, else the dataset's. */
+  tier: Tier;
+  datasetTier: Tier;
+  status: 'pending' | 'available' | 'failed';
+  releaseStatus: ReleaseSubject['status'];
+  datasetStatus: DatasetSubject['status'];
+}
+
+export interface CommunitySubject {
+  id: string;
+}
+
+export interface TokenSubject {
+  id: string;
+  userId: string;
+}
