@@ -43,6 +43,8 @@ export interface Config {
   host: string;
   /** The origin users reach the platform at; cookies are `Secure` when it is https. */
   publicUrl: string;
+  /** PUBLIC_URL was not set: it follows the port actually bound (PORT=0 in tests). */
+  publicUrlFromPort: boolean;
   dataDir: string;
   databaseUrl: string;
   s3: {
@@ -89,6 +91,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlFromPort: !e.PUBLIC_URL,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${resolve(dataDir, 'db')}`,
     s3: {

@@ -77,7 +77,7 @@ export function sendProblem(
     .status(p.status)
     .type('application/problem+json')
     .json({
-      type: `https://steward.dev/problems/${p.code}`,
+      type: `urn:steward:problem:${p.code}`,
       title: titles[p.status] ?? 'Error',
       status: p.status,
       code: p.code,

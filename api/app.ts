@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { DbHandle } from '../db/index.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { demoAccounts } from './auth/demo-accounts.ts';
+import { createDevIdp } from './auth/dev-idp.ts';
+import { oidcRoutes } from './auth/oidc.ts';
+import { DbSessionStore } from './auth/session-store.ts';
+import { communitiesRoutes } from './communities/communities.routes.ts';
+import type { Config } from './config.ts';
+import { datasetsRoutes } from './datasets/datasets.routes.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { filesRoutes } from './files/files.routes.ts';
+import type { InstanceSecrets } from './instance.ts';
+import { meRoutes } from './me/me.routes.ts';
+import { csrfGuard } from './middleware/csrf.ts';
+import { releasesRoutes } from './releases/releases.routes.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+import { tokensRoutes } from './tokens/tokens.routes.ts';
+import { inlineScriptHashes, webRoutes } from './web-static.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: DbHandle;
+  store: ObjectStore;
+  /** The origin browsers reach the object store at (for CSP connect-src). */
+  storageOrigin: string;
+  storageKind: string;
+  secrets: InstanceSecrets;
+  logger: Logger;
+}
+
+/** Builds the express app without listening, so tests drive it over HTTP on any port. */
+export function createApp(deps: AppDeps): Express {
+  const { config, database, store, secrets } = deps;
+  const db = database.db;
+  const app = express();
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const secure = config.publicUrl.startsWith('https:');
+  app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+    }),
+  );
+
+  // The development IdP is a separate party: mounted before the platform's own headers and session.
+  const devIdp = config.oidc.issuer
+    ? undefined
+    : createDevIdp({
+        publicUrl: config.publicUrl,
+        env: config.env,
+        cookieKey: secrets.devIdpCookieKey,
+        clientSecret: secrets.devIdpClientSecret,
+      });
+  if (devIdp) app.use('/oidc', devIdp.router);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", ...inlineScriptHashes()],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'", deps.storageOrigin],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          upgradeInsecureRequests: secure ? [] : null,
+        },
+      },
+      strictTransportSecurity: secure,
+    }),
+  );
+
+  const sessions = session({
+    name: 'steward.sid',
+    secret: secrets.sessionSecret,
+    store: new DbSessionStore(db),
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, path: '/' },
+  });
+  // Bearer requests never touch the session table.
+  const maybeSession: express.RequestHandler = (req, res, next) =>
+    req.headers.authorization ? next() : sessions(req, res, next);
+
+  const csrf = csrfGuard(publicOrigin);
+
+  const oidc = config.oidc.issuer
+    ? { issuer: config.oidc.issuer, clientId: config.oidc.clientId!, clientSecret: config.oidc.clientSecret }
+    : { issuer: devIdp!.issuer, clientId: devIdp!.clientId, clientSecret: devIdp!.clientSecret };
+  app.use('/auth', maybeSession, csrf, oidcRoutes(db, { ...oidc, publicUrl: config.publicUrl }));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '100kb', strict: true }));
+  api.get('/health', async (_req, res) => {
+    res.json({ status: 'ok', db: database.kind, storage: deps.storageKind, version: config.version });
+  });
+  api.get('/auth/providers', (_req, res) => {
+    res.json({
+      issuer: oidc.issuer,
+      development: !!devIdp,
+      demoAccounts: devIdp ? demoAccounts.map(({ email, name, role }) => ({ email, name, role })) : [],
+    });
+  });
+  api.use(maybeSession, csrf, authenticate(db, secrets.ipSalt));
+  api.use('/me', meRoutes());
+  api.use('/tokens', tokensRoutes(db));
+  api.use('/communities', communitiesRoutes());
+  api.use('/datasets/:slug/releases', releasesRoutes(store));
+  api.use('/datasets', datasetsRoutes());
+  api.use('/files', filesRoutes(store));
+  api.use(notFoundHandler);
+  app.use('/api/v1', api);
+
+  app.use(webRoutes());
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

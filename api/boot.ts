@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+import pino, { type Logger } from 'pino';
+import { type DbHandle, openDb } from '../db/index.ts';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { loadInstanceSecrets } from './instance.ts';
+import { seedDemo } from './seed/seed.service.ts';
+import { type EmbeddedS3, startEmbeddedS3 } from './storage/embedded-s3.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+import { S3ObjectStore } from './storage/s3-store.ts';
+
+export interface Running {
+  url: string;
+  config: Config;
+  database: DbHandle;
+  store: ObjectStore;
+  server: Server;
+  logger: Logger;
+  /** True when this start seeded the demo data. */
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the store of the configuration: the one given, or the embedded S3-protocol server. */
+export async function openStore(config: Config, publicOrigin: string) {
+  let embedded: EmbeddedS3 | undefined;
+  let settings = config.s3;
+  if (!config.s3.endpoint) {
+    embedded = await startEmbeddedS3({ dataDir: config.dataDir, bucket: config.s3.bucket, allowedOrigins: [publicOrigin] });
+    settings = { ...config.s3, endpoint: embedded.endpoint, accessKeyId: embedded.accessKeyId, secretAccessKey: embedded.secretAccessKey };
+  }
+  const store = new S3ObjectStore({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    bucket: settings.bucket,
+    accessKeyId: settings.accessKeyId!,
+    secretAccessKey: settings.secretAccessKey!,
+    signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+  });
+  await store.ensureBucket();
+  return { store, embedded, origin: new URL(settings.endpoint!).origin };
+}
+
+/**
+ * Starts the platform: binds the port first (so PORT=0 works and the public URL is known), then
+ * opens and migrates the database, opens the object store, seeds the demo on first start, and
+ * serves the app.
+ */
+export async function start(config: Config, opts: { pglite?: PGlite; logger?: Logger } = {}): Promise<Running> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const server = createServer((_req, res) => {
+    res.statusCode = 503;
+    res.setHeader('Retry-After', '2');
+    res.end('Steward is starting.');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const cfg: Config = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : { ...config, port };
+  const closers: (() => Promise<unknown>)[] = [() => new Promise((r) => server.close(r))];
+  const close = async () => {
+    server.closeAllConnections?.();
+    for (const c of closers.reverse()) await c().catch((err) => logger.warn({ err }, 'close failed'));
+  };
+  try {
+    const database = await openDb(cfg.databaseUrl, { pglite: opts.pglite });
+    closers.push(() => database.close());
+    await database.migrate();
+    const secrets = await loadInstanceSecrets(database.db);
+    const { store, embedded, origin } = await openStore(cfg, new URL(cfg.publicUrl).origin);
+    if (embedded) closers.splice(1, 0, () => embedded.close());
+    let seeded = false;
+    if (cfg.seedDemo) seeded = await seedDemo(database.db, store);
+    const app = createApp({
+      config: cfg,
+      database,
+      store,
+      storageOrigin: origin,
+      storageKind: embedded ? 'embedded-s3' : 's3',
+      secrets,
+      logger,
+    });
+    server.removeAllListeners('request');
+    server.on('request', app);
+    return { url: cfg.publicUrl, config: cfg, database, store, server, logger, seeded, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

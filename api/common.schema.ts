@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** URL-safe identifiers chosen by people: lowercase letters, digits and inner hyphens. */
+export const Slug = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'use 1–64 lowercase letters, digits and inner hyphens');
+
+export const Email = z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254));
+
+export const Tier = z.enum(['open', 'registered', 'gated', 'restricted', 'closed']);
+
+export const UuidParam = z.object({ id: z.uuid({ message: 'not a valid id' }) });

@@ -1,0 +1,40 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { communities, memberships, users } from '../../db/schema/index.ts';
+
+export type CommunityRow = typeof communities.$inferSelect;
+
+export async function findBySlug(db: Db, slug: string) {
+  const [row] = await db.select().from(communities).where(eq(communities.slug, slug));
+  return row;
+}
+
+export async function findById(db: Db, id: string) {
+  const [row] = await db.select().from(communities).where(eq(communities.id, id));
+  return row;
+}
+
+export function list(db: Db) {
+  return db.select().from(communities).orderBy(asc(communities.name));
+}
+
+/** Inserts unless the slug is taken; undefined when it is. */
+export async function insert(db: Db, values: typeof communities.$inferInsert) {
+  const [row] = await db.insert(communities).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+/** Adds a role; false when the user already held it. */
+export async function addMembership(db: Db, communityId: string, userId: string, role: (typeof memberships.$inferInsert)['role']) {
+  const rows = await db.insert(memberships).values({ communityId, userId, role }).onConflictDoNothing().returning();
+  return rows.length === 1;
+}
+
+export function members(db: Db, communityId: string) {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.communityId, communityId))
+    .orderBy(asc(users.name));
+}

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { requireUser } from '../auth/authenticate.ts';
+import { presentCommunity } from './communities.present.ts';
+import * as repo from './communities.repo.ts';
+import { AddMember, CommunityParams, CreateCommunity } from './communities.schema.ts';
+import { addMember, createCommunity, getCommunity } from './communities.service.ts';
+
+export function communitiesRoutes(): Router {
+  const r = Router();
+  r.get('/', async (req, res) => {
+    res.json({ items: (await repo.list(req.ctx.db)).map(presentCommunity) });
+  });
+  r.post('/', requireUser, async (req, res) => {
+    const row = await createCommunity(req.ctx, CreateCommunity.parse(req.body));
+    res.status(201).json(presentCommunity(row));
+  });
+  r.get('/:slug', async (req, res) => {
+    const { slug } = CommunityParams.parse(req.params);
+    res.json(presentCommunity(await getCommunity(req.ctx, slug)));
+  });
+  r.post('/:slug/members', requireUser, async (req, res) => {
+    const { slug } = CommunityParams.parse(req.params);
+    const member = await addMember(req.ctx, slug, AddMember.parse(req.body));
+    res.status(member.added ? 201 : 200).json(member);
+  });
+  return r;
+}

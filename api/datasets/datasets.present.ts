@@ -1,0 +1,133 @@
+import { subject } from '@casl/ability';
+import type { files, releases } from '../../db/schema/index.ts';
+import type { AppAbility, DatasetSubject, FileSubject, ReleaseSubject } from '../../policies/index.ts';
+import type { DatasetWithCommunity } from './datasets.repo.ts';
+
+type ReleaseRow = typeof releases.$inferSelect;
+type FileRow = typeof files.$inferSelect;
+
+export const datasetSubject = (d: DatasetWithCommunity): DatasetSubject => ({
+  id: d.id,
+  communityId: d.communityId,
+  status: d.status,
+  tier: d.tier,
+});
+
+export const releaseSubject = (d: DatasetWithCommunity, r: ReleaseRow): ReleaseSubject => ({
+  id: r.id,
+  datasetId: d.id,
+  communityId: d.communityId,
+  status: r.status,
+  datasetStatus: d.status,
+  datasetTier: d.tier,
+});
+
+export const fileSubject = (d: DatasetWithCommunity, r: ReleaseRow, f: FileRow): FileSubject => ({
+  id: f.id,
+  communityId: d.communityId,
+  datasetId: d.id,
+  tier: f.tier ?? d.tier,
+  datasetTier: d.tier,
+  status: f.status,
+  releaseStatus: r.status,
+  datasetStatus: d.status,
+});
+
+/** The catalog entry of a dataset. */
+export function presentDatasetSummary(d: DatasetWithCommunity) {
+  return {
+    id: d.id,
+    slug: d.slug,
+    title: d.title,
+    summary: d.summary,
+    tier: d.tier,
+    status: d.status,
+    community: { slug: d.communitySlug, name: d.communityName },
+    keywords: d.keywords,
+    languages: d.languages,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    publishedAt: d.publishedAt,
+  };
+}
+
+export function presentFile(ability: AppAbility, d: DatasetWithCommunity, r: ReleaseRow, f: FileRow) {
+  const s = fileSubject(d, r, f);
+  return {
+    id: f.id,
+    name: f.name,
+    size: f.size,
+    mediaType: f.mediaType,
+    sha256: f.sha256,
+    tier: s.tier,
+    status: f.status,
+    createdAt: f.createdAt,
+    downloadUrl: `/api/v1/files/${f.id}/download`,
+    can: { download: ability.can('download', subject('File', s)) },
+  };
+}
+
+export function presentRelease(ability: AppAbility, d: DatasetWithCommunity, r: ReleaseRow, fileRows: FileRow[]) {
+  const s = releaseSubject(d, r);
+  const available = fileRows.filter((f) => f.status === 'available').length;
+  return {
+    id: r.id,
+    tag: r.tag,
+    notes: r.notes,
+    status: r.status,
+    createdAt: r.createdAt,
+    publishedAt: r.publishedAt,
+    files: fileRows.map((f) => presentFile(ability, d, r, f)),
+    can: {
+      addFile: ability.can('create', subject('File', { ...fileSubjectStub(d, r) })),
+      publish: ability.can('publish', subject('Release', s)) && available > 0 && available === fileRows.length,
+    },
+  };
+}
+
+const fileSubjectStub = (d: DatasetWithCommunity, r: ReleaseRow): FileSubject => ({
+  id: '',
+  communityId: d.communityId,
+  datasetId: d.id,
+  tier: d.tier,
+  datasetTier: d.tier,
+  status: 'pending',
+  releaseStatus: r.status,
+  datasetStatus: d.status,
+});
+
+/** A dataset page: metadata, the releases and files the caller may see, and what the caller may do. */
+export function presentDataset(
+  ability: AppAbility,
+  d: DatasetWithCommunity,
+  rels: { release: ReleaseRow; files: FileRow[] }[],
+) {
+  const s = subject('Dataset', datasetSubject(d));
+  return {
+    ...presentDatasetSummary(d),
+    description: d.description,
+    spatialCoverage: d.spatialCoverage,
+    temporalCoverage: d.temporalCoverage,
+    provenance: d.provenance,
+    responsibleAi: d.responsibleAi,
+    labels: d.labels,
+    trainAi: d.trainAi,
+    withdrawnAt: d.withdrawnAt,
+    releases: rels.map((x) => presentRelease(ability, d, x.release, x.files)),
+    can: {
+      update: ability.can('update', s),
+      publish: ability.can('publish', s) && d.status !== 'published',
+      withdraw: ability.can('withdraw', s) && d.status === 'published',
+      createRelease: ability.can('create', subject('Release', { ...releaseStubOf(d) })),
+    },
+  };
+}
+
+const releaseStubOf = (d: DatasetWithCommunity): ReleaseSubject => ({
+  id: '',
+  datasetId: d.id,
+  communityId: d.communityId,
+  status: 'draft',
+  datasetStatus: d.status,
+  datasetTier: d.tier,
+});

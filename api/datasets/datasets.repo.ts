@@ -1,0 +1,94 @@
+import { and, asc, desc, eq, ilike, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { communities, datasets, files, releases } from '../../db/schema/index.ts';
+
+export type DatasetRow = typeof datasets.$inferSelect;
+export type DatasetWithCommunity = DatasetRow & { communitySlug: string; communityName: string };
+
+
+function selectWithCommunity(db: Db) {
+  return db
+    .select({ dataset: datasets, communitySlug: communities.slug, communityName: communities.name })
+    .from(datasets)
+    .innerJoin(communities, eq(communities.id, datasets.communityId));
+}
+
+const flatten = (r: { dataset: DatasetRow; communitySlug: string; communityName: string }): DatasetWithCommunity => ({
+  ...r.dataset,
+  communitySlug: r.communitySlug,
+  communityName: r.communityName,
+});
+
+export async function findBySlug(db: Db, slug: string): Promise<DatasetWithCommunity | undefined> {
+  const [row] = await selectWithCommunity(db).where(eq(datasets.slug, slug));
+  return row && flatten(row);
+}
+
+/** Inserts unless the slug is taken; undefined when it is. */
+export async function insert(db: Db, values: typeof datasets.$inferInsert) {
+  const [row] = await db.insert(datasets).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function update(db: Db, id: string, values: Partial<typeof datasets.$inferInsert>) {
+  const [row] = await db
+    .update(datasets)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(datasets.id, id))
+    .returning();
+  return row;
+}
+
+export interface ListFilter {
+  /** Communities whose every dataset the caller may see (drafts included). */
+  memberOf: string[];
+  includeDrafts: boolean;
+  q?: string;
+  tier?: DatasetRow['tier'];
+  communitySlug?: string;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** The catalog: what the caller may see, filtered in SQL, newest first, keyset-paginated. */
+export async function list(db: Db, f: ListFilter): Promise<DatasetWithCommunity[]> {
+  const publicRule = and(eq(datasets.status, 'published'), ne(datasets.tier, 'closed'));
+  const visible =
+    f.includeDrafts && f.memberOf.length ? or(publicRule, inArray(datasets.communityId, f.memberOf)) : publicRule;
+  const where: (SQL | undefined)[] = [visible];
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(or(ilike(datasets.title, like), ilike(datasets.summary, like), sql`${like} ilike any(${datasets.keywords})`));
+  }
+  if (f.tier) where.push(eq(datasets.tier, f.tier));
+  if (f.communitySlug) where.push(eq(communities.slug, f.communitySlug));
+  if (f.after) {
+    where.push(
+      sql`(${datasets.createdAt}, ${datasets.id}) < (${f.after.createdAt.toISOString()}::timestamptz, ${f.after.id}::uuid)`,
+    );
+  }
+  const rows = await selectWithCommunity(db)
+    .where(and(...where))
+    .orderBy(desc(datasets.createdAt), desc(datasets.id))
+    .limit(f.limit);
+  return rows.map(flatten);
+}
+
+/** Releases of a dataset; drafts only when `includeDrafts`. */
+export function releasesOf(db: Db, datasetId: string, includeDrafts: boolean) {
+  return db
+    .select()
+    .from(releases)
+    .where(and(eq(releases.datasetId, datasetId), includeDrafts ? undefined : eq(releases.status, 'published')))
+    .orderBy(desc(releases.createdAt));
+}
+
+/** Files of the given releases; pending or failed uploads only when `includePending`. */
+export function filesOf(db: Db, releaseIds: string[], includePending: boolean) {
+  if (releaseIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(files)
+    .where(and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')))
+    .orderBy(asc(files.name));
+}

@@ -1,0 +1,141 @@
+import { ForbiddenError, subject } from '@casl/ability';
+import { communitiesWithRole } from '../../policies/index.ts';
+import { record } from '../audit/audit.ts';
+import * as communitiesRepo from '../communities/communities.repo.ts';
+import type { Ctx } from '../context.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { datasetSubject } from './datasets.present.ts';
+import * as repo from './datasets.repo.ts';
+import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
+
+/**
+ * Loads a dataset the caller may read, else 404 — not 403: the existence of a closed or unpublished
+ * dataset is itself not for outsiders.
+ */
+export async function loadReadable(ctx: Ctx, slug: string) {
+  const d = await repo.findBySlug(ctx.db, slug);
+  if (!d || !ctx.ability.can('read', subject('Dataset', datasetSubject(d)))) throw notFound('dataset');
+  return d;
+}
+
+const memberOf = (ctx: Ctx) => communitiesWithRole(ctx.actor, 'steward', 'reviewer', 'auditor', 'member');
+
+export async function getDataset(ctx: Ctx, slug: string) {
+  const d = await loadReadable(ctx, slug);
+  const insider = memberOf(ctx).includes(d.communityId);
+  const rels = await repo.releasesOf(ctx.db, d.id, insider);
+  const fileRows = await repo.filesOf(
+    ctx.db,
+    rels.map((r) => r.id),
+    insider,
+  );
+  return { d, rels: rels.map((release) => ({ release, files: fileRows.filter((f) => f.releaseId === release.id) })) };
+}
+
+export async function listDatasets(ctx: Ctx, q: ListDatasets) {
+  let after: { createdAt: Date; id: string } | undefined;
+  if (q.cursor) {
+    const [ts, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
+    const createdAt = new Date(ts);
+    if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+      throw badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
+    }
+    after = { createdAt, id };
+  }
+  const rows = await repo.list(ctx.db, {
+    memberOf: memberOf(ctx),
+    includeDrafts: q.includeDrafts,
+    q: q.q,
+    tier: q.tier,
+    communitySlug: q.community,
+    after,
+    limit: q.limit + 1,
+  });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > q.limit && last
+      ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
+      : null;
+  return { rows: page, nextCursor };
+}
+
+export async function createDataset(ctx: Ctx, input: CreateDataset) {
+  return ctx.db.transaction(async (tx) => {
+    const community = await communitiesRepo.findBySlug(tx, input.community);
+    if (!community) throw notFound('community');
+    ForbiddenError.from(ctx.ability).throwUnlessCan(
+      'create',
+      subject('Dataset', { id: '', communityId: community.id, status: 'draft', tier: input.tier }),
+    );
+    const row = await repo.insert(tx, {
+      communityId: community.id,
+      slug: input.slug,
+      title: input.title,
+      summary: input.summary,
+      description: input.description,
+      tier: input.tier,
+      keywords: input.keywords,
+      languages: input.languages,
+      createdBy: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+    });
+    if (!row) throw conflict('dataset_exists', `A dataset with slug "${input.slug}" already exists.`);
+    await record(tx, ctx, 'dataset.created', {
+      subjectType: 'Dataset',
+      subjectId: row.id,
+      communityId: community.id,
+      datasetId: row.id,
+      details: { slug: row.slug, tier: row.tier },
+    });
+    return { ...row, communitySlug: community.slug, communityName: community.name };
+  });
+}
+
+type Transition = 'update' | 'publish' | 'withdraw';
+
+async function act(ctx: Ctx, slug: string, action: Transition, change: (d: repo.DatasetWithCommunity) => Parameters<typeof repo.update>[2], details: (d: repo.DatasetWithCommunity) => Record<string, unknown>) {
+  return ctx.db.transaction(async (tx) => {
+    const d = await loadReadable({ ...ctx, db: tx }, slug);
+    ForbiddenError.from(ctx.ability).throwUnlessCan(action, subject('Dataset', datasetSubject(d)));
+    const row = await repo.update(tx, d.id, change(d));
+    const verb = action === 'update' ? 'updated' : action === 'publish' ? 'published' : 'withdrawn';
+    await record(tx, ctx, `dataset.${verb}`, {
+      subjectType: 'Dataset',
+      subjectId: d.id,
+      communityId: d.communityId,
+      datasetId: d.id,
+      details: details(d),
+    });
+    return { ...row, communitySlug: d.communitySlug, communityName: d.communityName };
+  });
+}
+
+export function updateDataset(ctx: Ctx, slug: string, input: UpdateDataset) {
+  return act(ctx, slug, 'update', () => input, () => ({ fields: Object.keys(input), ...('tier' in input ? { tier: input.tier } : {}) }));
+}
+
+export function publishDataset(ctx: Ctx, slug: string) {
+  return act(
+    ctx,
+    slug,
+    'publish',
+    (d) => {
+      if (d.status === 'published') throw conflict('already_published', 'The dataset is already published.');
+      return { status: 'published', publishedAt: ctx.now, withdrawnAt: null };
+    },
+    (d) => ({ from: d.status }),
+  );
+}
+
+export function withdrawDataset(ctx: Ctx, slug: string) {
+  return act(
+    ctx,
+    slug,
+    'withdraw',
+    (d) => {
+      if (d.status !== 'published') throw conflict('not_published', 'Only a published dataset can be withdrawn.');
+      return { status: 'withdrawn', withdrawnAt: ctx.now };
+    },
+    () => ({}),
+  );
+}

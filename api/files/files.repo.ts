@@ -1,0 +1,74 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { communities, datasets, files, releases } from '../../db/schema/index.ts';
+
+export type FileRow = typeof files.$inferSelect;
+
+/** Inserts unless the release already has a file of that name; undefined when it has. */
+export async function insert(db: Db, values: typeof files.$inferInsert) {
+  const [row] = await db.insert(files).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function update(db: Db, id: string, values: Partial<typeof files.$inferInsert>) {
+  const [row] = await db
+    .update(files)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(files.id, id))
+    .returning();
+  return row;
+}
+
+/** A file with its release and dataset (and the dataset's community), for the services that act on it. */
+export async function findWithParents(db: Db, id: string) {
+  const [row] = await db
+    .select({ file: files, release: releases, dataset: datasets, communitySlug: communities.slug, communityName: communities.name })
+    .from(files)
+    .innerJoin(releases, eq(releases.id, files.releaseId))
+    .innerJoin(datasets, eq(datasets.id, releases.datasetId))
+    .innerJoin(communities, eq(communities.id, datasets.communityId))
+    .where(eq(files.id, id));
+  if (!row) return undefined;
+  return {
+    f: row.file,
+    r: row.release,
+    d: { ...row.dataset, communitySlug: row.communitySlug, communityName: row.communityName },
+  };
+}
+
+const downloadQuery = (db: Db) =>
+  db
+    .select({
+      id: files.id,
+      name: files.name,
+      size: files.size,
+      sha256: files.sha256,
+      mediaType: files.mediaType,
+      storageKey: files.storageKey,
+      status: files.status,
+      tier: sql<FileRow['tier'] & string>`coalesce(${files.tier}, ${datasets.tier})`,
+      datasetTier: datasets.tier,
+      releaseStatus: releases.status,
+      releaseId: releases.id,
+      datasetStatus: datasets.status,
+      datasetId: datasets.id,
+      communityId: datasets.communityId,
+    })
+    .from(files)
+    .innerJoin(releases, eq(releases.id, files.releaseId))
+    .innerJoin(datasets, eq(datasets.id, releases.datasetId))
+    .where(eq(files.id, sql.placeholder('id')))
+    .prepare('file_for_download');
+
+const prepared = new WeakMap<Db, ReturnType<typeof downloadQuery>>();
+
+/** Everything the download decision needs, in one prepared round trip. */
+export async function findForDownload(db: Db, id: string) {
+  let q = prepared.get(db);
+  if (!q) {
+    q = downloadQuery(db);
+    prepared.set(db, q);
+  }
+  const [row] = await q.execute({ id });
+  return row;
+}

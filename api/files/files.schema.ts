@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Tier } from '../common.schema.ts';
+
+/** 5 GiB: the largest single signed PUT S3 accepts. Larger files need multipart uploads. */
+export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
+
+/** A file name is data, never a path: no separators, no control characters, no dot names. */
+export const FileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((s) => !/[/\\\u0000-\u001f\u007f]/.test(s), 'must not contain slashes or control characters')
+  .refine((s) => s.trim() === s && s !== '.' && s !== '..', 'must not be "." or "..", nor start or end with spaces');
+
+export const RegisterFile = z.strictObject({
+  name: FileName,
+  size: z.number().int().min(0).max(MAX_SINGLE_UPLOAD, 'files over 5 GiB need a multipart upload'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 digest (64 characters)')
+    .transform((s) => s.toLowerCase()),
+  mediaType: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/, 'a media type such as "text/csv"')
+    .default('application/octet-stream'),
+  tier: Tier.optional(),
+});
+export type RegisterFile = z.infer<typeof RegisterFile>;

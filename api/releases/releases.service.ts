@@ -1,0 +1,63 @@
+import { ForbiddenError, subject } from '@casl/ability';
+import { record } from '../audit/audit.ts';
+import type { Ctx } from '../context.ts';
+import { releaseSubject } from '../datasets/datasets.present.ts';
+import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
+import { loadReadable } from '../datasets/datasets.service.ts';
+import { conflict, notFound } from '../errors.ts';
+import * as repo from './releases.repo.ts';
+import type { CreateRelease } from './releases.schema.ts';
+
+/** Loads a release the caller may read (404 otherwise), with its dataset. */
+export async function loadRelease(ctx: Ctx, slug: string, tag: string) {
+  const d = await loadReadable(ctx, slug);
+  const r = await repo.findByTag(ctx.db, d.id, tag);
+  if (!r || !ctx.ability.can('read', subject('Release', releaseSubject(d, r)))) throw notFound('release');
+  return { d, r };
+}
+
+export async function createRelease(ctx: Ctx, slug: string, input: CreateRelease) {
+  return ctx.db.transaction(async (tx) => {
+    const c = { ...ctx, db: tx };
+    const d = await loadReadable(c, slug);
+    ForbiddenError.from(ctx.ability).throwUnlessCan('create', subject('Release', stub(d)));
+    const r = await repo.insert(tx, { datasetId: d.id, tag: input.tag, notes: input.notes });
+    if (!r) throw conflict('release_exists', `Release "${input.tag}" already exists.`);
+    await record(tx, ctx, 'release.created', {
+      subjectType: 'Release',
+      subjectId: r.id,
+      communityId: d.communityId,
+      datasetId: d.id,
+      details: { tag: r.tag },
+    });
+    return { d, r };
+  });
+}
+
+/** Publishing makes a release immutable; it needs at least one file and every file verified. */
+export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
+  return ctx.db.transaction(async (tx) => {
+    const c = { ...ctx, db: tx };
+    const { d, r } = await loadRelease(c, slug, tag);
+    if (r.status === 'published') throw conflict('release_immutable', 'This release is published and cannot change.');
+    ForbiddenError.from(ctx.ability).throwUnlessCan('publish', subject('Release', releaseSubject(d, r)));
+    const counts = await repo.fileCounts(tx, r.id);
+    if (counts.total === 0) throw conflict('release_empty', 'Add at least one file before publishing.');
+    if (counts.available !== counts.total) {
+      throw conflict('release_incomplete', 'Every file must be uploaded and verified before publishing.');
+    }
+    const published = await repo.publish(tx, r.id);
+    if (!published) throw conflict('release_immutable', 'This release is published and cannot change.');
+    await record(tx, ctx, 'release.published', {
+      subjectType: 'Release',
+      subjectId: r.id,
+      communityId: d.communityId,
+      datasetId: d.id,
+      details: { tag: r.tag, files: counts.total },
+    });
+    return { d, r: published };
+  });
+}
+
+const stub = (d: DatasetWithCommunity) =>
+  releaseSubject(d, { id: '', status: 'draft' } as repo.ReleaseRow);

@@ -1,0 +1,55 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { apiTokens, memberships, users } from '../../db/schema/index.ts';
+import type { Membership } from '../../policies/index.ts';
+
+export async function insert(db: Db, values: typeof apiTokens.$inferInsert) {
+  const [row] = await db.insert(apiTokens).values(values).returning();
+  return row;
+}
+
+export function listForUser(db: Db, userId: string) {
+  return db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(apiTokens.createdAt);
+}
+
+export async function findById(db: Db, id: string) {
+  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.id, id));
+  return row;
+}
+
+export async function remove(db: Db, id: string) {
+  await db.delete(apiTokens).where(eq(apiTokens.id, id));
+}
+
+const principalByHash = (db: Db) =>
+  db
+    .select({
+      tokenId: apiTokens.id,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      userId: users.id,
+      isAdmin: users.isAdmin,
+      memberships: sql<Membership[]>`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), sql`${apiTokens.expiresAt} > now()`))
+    .prepare('token_principal_by_hash');
+
+const prepared = new WeakMap<Db, ReturnType<typeof principalByHash>>();
+
+/** The token's user, memberships and scopes in one prepared round trip; undefined when unknown or expired. */
+export async function findPrincipalByHash(db: Db, hash: string) {
+  let q = prepared.get(db);
+  if (!q) {
+    q = principalByHash(db);
+    prepared.set(db, q);
+  }
+  const rows = await q.execute({ hash });
+  return rows[0];
+}
+
+export async function touch(db: Db, id: string) {
+  await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, id));
+}

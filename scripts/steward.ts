@@ -1,0 +1,108 @@
+/**
+ * The `steward` CLI: thin callers of the api's services.
+ *   serve | migrate | seed | users create --email E --name N [--admin]
+ *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
+ */
+import { parseArgs } from 'node:util';
+import { openDb } from '../db/index.ts';
+import { systemCtx } from '../api/audit/audit.ts';
+import { openStore } from '../api/boot.ts';
+import { ConfigError, parseConfig } from '../api/config.ts';
+import { seedDemo } from '../api/seed/seed.service.ts';
+import { serve } from '../api/server.ts';
+import { CreateToken } from '../api/tokens/tokens.schema.ts';
+import { createTokenFor } from '../api/tokens/tokens.service.ts';
+import { findByEmail } from '../api/users/users.repo.ts';
+import { ensureUser } from '../api/users/users.service.ts';
+
+const usage = `usage: steward <command>
+  serve                                   run the platform (npm start)
+  migrate                                 apply database migrations
+  seed                                    seed the demo community (once per database)
+  users create --email E --name N [--admin]
+  tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]`;
+
+function fail(message: string, code = 2): never {
+  console.error(message);
+  process.exit(code);
+}
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDb>>, config: ReturnType<typeof parseConfig>) => Promise<T>) {
+  const config = parseConfig();
+  const database = await openDb(config.databaseUrl);
+  try {
+    await database.migrate();
+    return await fn(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
+function parseExpiry(s: string): number {
+  const m = /^(\d+)\s*d?$/.exec(s.trim());
+  if (!m) fail(`--expires takes a number of days, e.g. 30d (got "${s}")`);
+  return Number(m[1]);
+}
+
+async function main(argv: string[]) {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'migrate':
+      return withDb(async (d) => console.log(`migrations applied (${d.kind})`));
+    case 'seed':
+      return withDb(async (d, config) => {
+        const { store, embedded } = await openStore(config, new URL(config.publicUrl).origin);
+        try {
+          console.log((await seedDemo(d.db, store)) ? 'demo data seeded' : 'demo data was already seeded');
+        } finally {
+          await embedded?.close();
+        }
+      });
+    case 'users': {
+      if (sub !== 'create') fail(usage);
+      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } } });
+      if (!values.email || !values.name) fail('users create needs --email and --name');
+      return withDb(async (d) => {
+        const { user, created } = await ensureUser(d.db, systemCtx('cli'), { email: values.email!, name: values.name!, isAdmin: values.admin });
+        console.log(`${created ? 'created' : 'exists'}: ${user.email} (${user.id})${user.isAdmin ? ' admin' : ''}`);
+      });
+    }
+    case 'tokens': {
+      if (sub !== 'create') fail(usage);
+      const { values } = parseArgs({
+        args: rest,
+        options: { user: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' } },
+      });
+      if (!values.user) fail('tokens create needs --user EMAIL');
+      const input = CreateToken.safeParse({
+        name: values.name ?? 'cli',
+        scopes: values.scopes ? values.scopes.split(',').map((s) => s.trim()) : undefined,
+        expiresInDays: values.expires ? parseExpiry(values.expires) : undefined,
+      });
+      if (!input.success) fail(input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+      return withDb(async (d) => {
+        const user = await findByEmail(d.db, values.user!);
+        if (!user) fail(`no user with e-mail ${values.user} (create one with: steward users create)`);
+        const { row, token } = await createTokenFor({ ...systemCtx('cli'), db: d.db, now: new Date() }, user.id, input.data);
+        console.log(`token "${row.name}" for ${user.email}, scopes ${row.scopes.join(',')}, expires ${row.expiresAt.toISOString()}`);
+        // The token alone on the last line, for scripts: TOKEN=$(steward tokens create … | tail -1)
+        console.log(token);
+      });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(usage);
+      return;
+    default:
+      fail(`unknown command "${command}"\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError) fail(err.message);
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
