@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../api/seed/seed.service.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+describe('the demo seed and the token scopes on a real download', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ SEED_DEMO: 'true' });
+  });
+  afterAll(() => app?.stop());
+
+  const openFile = async () => {
+    const d = await (await app.api('/datasets/demo-oral-histories')).json();
+    return d.releases[0].files as { id: string; name: string; tier: string; can: { download: boolean } }[];
+  };
+
+  it('seeds a demo community with datasets on first start, and never again', async () => {
+    expect(app.seeded).toBe(true);
+    const list = await (await app.api('/datasets')).json();
+    expect(list.items.length).toBeGreaterThanOrEqual(3);
+    expect(list.items[0].community.slug).toBe('demo-collective');
+    expect(await seedDemo(app.database.db, app.store)).toBe(false);
+    expect((await (await app.api('/datasets')).json()).items.length).toBe(list.items.length);
+  });
+
+  it('an open sample inside a gated dataset downloads anonymously; the gated file does not', async () => {
+    const files = await openFile();
+    const sample = files.find((f) => f.name === 'sample.txt')!;
+    const gated = files.find((f) => f.name === 'transcripts.txt')!;
+    expect(sample).toMatchObject({ tier: 'open', can: { download: true } });
+    expect(gated).toMatchObject({ tier: 'gated', can: { download: false } });
+    expect((await app.api(`/files/${sample.id}/download`)).status).toBe(302);
+    const anon = await app.api(`/files/${gated.id}/download`);
+    expect(anon.status).toBe(401);
+    const builder = await app.user({ email: 'someone@test.org' });
+    const signedIn = await app.api(`/files/${gated.id}/download`, { token: builder.token });
+    expect(signedIn.status).toBe(403);
+    expect((await signedIn.json()).code).toBe('download_forbidden');
+  });
+
+  it('token scopes cut down what a token may do: `read` cannot download, `download` can', async () => {
+    const sample = (await openFile()).find((f) => f.name === 'sample.txt')!;
+    const reader = await app.user({ email: 'reader@test.org', scopes: ['read'] });
+    const r = await app.api(`/files/${sample.id}/download`, { token: reader.token });
+    expect(r.status).toBe(403);
+    const downloader = await app.user({ email: 'downloader@test.org', scopes: ['read', 'download'] });
+    expect((await app.api(`/files/${sample.id}/download`, { token: downloader.token })).status).toBe(302);
+    // Without the `manage` scope a steward's token cannot change datasets.
+    const steward = await app.user({ email: 'steward@example.org', scopes: ['read', 'download'] });
+    const patch = await app.api('/datasets/demo-word-list', { method: 'PATCH', token: steward.token, json: { title: 'x' } });
+    expect(patch.status).toBe(403);
+  });
+});
