@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { DbHandle } from '../db/index.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { demoAccounts } from './auth/demo-accounts.ts';
@@ -41,13 +41,16 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   const publicOrigin = new URL(config.publicUrl).origin;
   const secure = config.publicUrl.startsWith('https:');
-  app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
+  app.set(
+    'trust proxy',
+    config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy,
+  );
   app.disable('x-powered-by');
 
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
+      genReqId: (_req, res) => {
         const id = randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;

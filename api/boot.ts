@@ -28,8 +28,17 @@ export async function openStore(config: Config, publicOrigin: string) {
   let embedded: EmbeddedS3 | undefined;
   let settings = config.s3;
   if (!config.s3.endpoint) {
-    embedded = await startEmbeddedS3({ dataDir: config.dataDir, bucket: config.s3.bucket, allowedOrigins: [publicOrigin] });
-    settings = { ...config.s3, endpoint: embedded.endpoint, accessKeyId: embedded.accessKeyId, secretAccessKey: embedded.secretAccessKey };
+    embedded = await startEmbeddedS3({
+      dataDir: config.dataDir,
+      bucket: config.s3.bucket,
+      allowedOrigins: [publicOrigin],
+    });
+    settings = {
+      ...config.s3,
+      endpoint: embedded.endpoint,
+      accessKeyId: embedded.accessKeyId,
+      secretAccessKey: embedded.secretAccessKey,
+    };
   }
   const store = new S3ObjectStore({
     endpoint: settings.endpoint,
@@ -48,7 +57,10 @@ export async function openStore(config: Config, publicOrigin: string) {
  * opens and migrates the database, opens the object store, seeds the demo on first start, and
  * serves the app.
  */
-export async function start(config: Config, opts: { pglite?: PGlite; logger?: Logger } = {}): Promise<Running> {
+export async function start(
+  config: Config,
+  opts: { pglite?: PGlite; logger?: Logger } = {},
+): Promise<Running> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const server = createServer((_req, res) => {
     res.statusCode = 503;
@@ -60,7 +72,9 @@ export async function start(config: Config, opts: { pglite?: PGlite; logger?: Lo
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const cfg: Config = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : { ...config, port };
+  const cfg: Config = config.publicUrlFromPort
+    ? { ...config, port, publicUrl: `http://localhost:${port}` }
+    : { ...config, port };
   const closers: (() => Promise<unknown>)[] = [() => new Promise((r) => server.close(r))];
   const close = async () => {
     server.closeAllConnections?.();

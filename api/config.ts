@@ -81,7 +81,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const problems: string[] = [];
   if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) problems.push('  OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
   if (!e.OIDC_ISSUER && e.NODE_ENV === 'production')
-    problems.push('  OIDC_ISSUER: required in production (the development IdP refuses to run when NODE_ENV=production)');
+    problems.push(
+      '  OIDC_ISSUER: required in production (the development IdP refuses to run when NODE_ENV=production)',
+    );
   if (e.S3_ENDPOINT && !(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY))
     problems.push('  S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: required when S3_ENDPOINT is set');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);

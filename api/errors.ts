@@ -13,7 +13,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(404, `${what}_not_found`, `No such ${what.replace(/_/g, ' ')}.`);
+export const notFound = (what: string) =>
+  new AppError(404, `${what}_not_found`, `No such ${what.replace(/_/g, ' ')}.`);
 export const badRequest = (code: string, message: string, extra?: Record<string, unknown>) =>
   new AppError(400, code, message, extra);
 export const unauthorized = (message = 'Sign in or send a valid bearer token.') =>
@@ -54,18 +55,25 @@ interface Problem {
 
 /** Maps errors thrown by body parsers and libraries to problems; unknown errors become a 500. */
 function toProblem(err: unknown): Problem {
-  if (err instanceof AppError) return { status: err.status, code: err.code, detail: err.message, extra: err.extra };
+  if (err instanceof AppError)
+    return { status: err.status, code: err.code, detail: err.message, extra: err.extra };
   if (err instanceof z.ZodError) return toProblem(validationError(err));
   const e = err as { type?: string; status?: number; name?: string; message?: string };
-  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'malformed_json', detail: 'The body is not valid JSON.' };
+  if (e?.type === 'entity.parse.failed')
+    return { status: 400, code: 'malformed_json', detail: 'The body is not valid JSON.' };
   if (e?.type === 'entity.too.large')
     return { status: 413, code: 'body_too_large', detail: 'The request body is larger than allowed.' };
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return { status: 415, code: 'unsupported_encoding', detail: 'The body encoding is not supported.' };
-  if (e?.name === 'ForbiddenError') return { status: 403, code: 'forbidden', detail: e.message || 'You may not do this.' };
+  if (e?.name === 'ForbiddenError')
+    return { status: 403, code: 'forbidden', detail: e.message || 'You may not do this.' };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
     return { status: e.status, code: 'bad_request', detail: e.message ?? 'Bad request.' };
-  return { status: 500, code: 'internal_error', detail: 'Something went wrong on our side. Quote the request id.' };
+  return {
+    status: 500,
+    code: 'internal_error',
+    detail: 'Something went wrong on our side. Quote the request id.',
+  };
 }
 
 export function sendProblem(

@@ -29,7 +29,12 @@ export async function loadInstanceSecrets(db: Db): Promise<InstanceSecrets> {
   const rows = await db
     .select()
     .from(instanceSettings)
-    .where(inArray(instanceSettings.key, KEYS.map((k) => `secret.${k}`)));
+    .where(
+      inArray(
+        instanceSettings.key,
+        KEYS.map((k) => `secret.${k}`),
+      ),
+    );
   const out = {} as InstanceSecrets;
   for (const row of rows) out[row.key.slice('secret.'.length) as keyof InstanceSecrets] = row.value as string;
   return out;

@@ -1,6 +1,6 @@
+import { demoAccounts } from './auth/demo-accounts.ts';
 import { start } from './boot.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { demoAccounts } from './auth/demo-accounts.ts';
 
 /** `steward serve` / `npm start`: listen, print where, stop cleanly on Ctrl-C. */
 export async function serve(): Promise<void> {

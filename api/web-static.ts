@@ -24,7 +24,10 @@ export function webRoutes(dir = webBuildDir): Router {
   r.get('/{*splat}', (req, res, next) => {
     if (!req.accepts('html')) return next();
     if (!existsSync(index)) {
-      res.status(503).type('text').send('The web app is not built: run `npm run build:web` (npm ci does it for you).');
+      res
+        .status(503)
+        .type('text')
+        .send('The web app is not built: run `npm run build:web` (npm ci does it for you).');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');

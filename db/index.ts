@@ -56,7 +56,9 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
       throw err;
     }
   }
-  throw new Error(`DATABASE_URL must start with postgres://, file: or memory: (got "${url.split(':')[0]}:…")`);
+  throw new Error(
+    `DATABASE_URL must start with postgres://, file: or memory: (got "${url.split(':')[0]}:…")`,
+  );
 }
 
 function openPostgres(url: string, options: OpenDbOptions): DbHandle {

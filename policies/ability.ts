@@ -18,7 +18,10 @@ export type Action =
   | 'delete'
   | 'appoint';
 export type SubjectName = 'Dataset' | 'Release' | 'File' | 'Community' | 'Token' | 'all';
-export type AppAbility = MongoAbility<[Action, SubjectName | { __caslSubjectType__?: SubjectName }], MongoQuery>;
+export type AppAbility = MongoAbility<
+  [Action, SubjectName | { __caslSubjectType__?: SubjectName }],
+  MongoQuery
+>;
 
 /** What each token scope allows; actions outside every scope of a token are removed. */
 const scopeActions: Record<string, Action[]> = {
@@ -38,7 +41,17 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   tokenRules(builder, actor);
   if (actor.kind === 'user' && actor.token) {
     const allowed = new Set(actor.token.scopes.flatMap((s) => scopeActions[s] ?? []));
-    const all: Action[] = ['read', 'create', 'update', 'publish', 'withdraw', 'complete', 'download', 'delete', 'appoint'];
+    const all: Action[] = [
+      'read',
+      'create',
+      'update',
+      'publish',
+      'withdraw',
+      'complete',
+      'download',
+      'delete',
+      'appoint',
+    ];
     const denied = all.filter((a) => !allowed.has(a) && a !== 'read');
     // Managing one's own tokens with a token would let a leaked token mint more: never.
     builder.cannot(['create', 'delete'], 'Token');

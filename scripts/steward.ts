@@ -4,7 +4,6 @@
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
  */
 import { parseArgs } from 'node:util';
-import { openDb } from '../db/index.ts';
 import { systemCtx } from '../api/audit/audit.ts';
 import { openStore } from '../api/boot.ts';
 import { ConfigError, parseConfig } from '../api/config.ts';
@@ -14,6 +13,7 @@ import { CreateToken } from '../api/tokens/tokens.schema.ts';
 import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { findByEmail } from '../api/users/users.repo.ts';
 import { ensureUser } from '../api/users/users.service.ts';
+import { openDb } from '../db/index.ts';
 
 const usage = `usage: steward <command>
   serve                                   run the platform (npm start)
@@ -27,7 +27,9 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDb>>, config: ReturnType<typeof parseConfig>) => Promise<T>) {
+async function withDb<T>(
+  fn: (db: Awaited<ReturnType<typeof openDb>>, config: ReturnType<typeof parseConfig>) => Promise<T>,
+) {
   const config = parseConfig();
   const database = await openDb(config.databaseUrl);
   try {
@@ -62,18 +64,32 @@ async function main(argv: string[]) {
       });
     case 'users': {
       if (sub !== 'create') fail(usage);
-      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } },
+      });
       if (!values.email || !values.name) fail('users create needs --email and --name');
       return withDb(async (d) => {
-        const { user, created } = await ensureUser(d.db, systemCtx('cli'), { email: values.email!, name: values.name!, isAdmin: values.admin });
-        console.log(`${created ? 'created' : 'exists'}: ${user.email} (${user.id})${user.isAdmin ? ' admin' : ''}`);
+        const { user, created } = await ensureUser(d.db, systemCtx('cli'), {
+          email: values.email!,
+          name: values.name!,
+          isAdmin: values.admin,
+        });
+        console.log(
+          `${created ? 'created' : 'exists'}: ${user.email} (${user.id})${user.isAdmin ? ' admin' : ''}`,
+        );
       });
     }
     case 'tokens': {
       if (sub !== 'create') fail(usage);
       const { values } = parseArgs({
         args: rest,
-        options: { user: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' } },
+        options: {
+          user: { type: 'string' },
+          scopes: { type: 'string' },
+          expires: { type: 'string' },
+          name: { type: 'string' },
+        },
       });
       if (!values.user) fail('tokens create needs --user EMAIL');
       const input = CreateToken.safeParse({
@@ -85,8 +101,14 @@ async function main(argv: string[]) {
       return withDb(async (d) => {
         const user = await findByEmail(d.db, values.user!);
         if (!user) fail(`no user with e-mail ${values.user} (create one with: steward users create)`);
-        const { row, token } = await createTokenFor({ ...systemCtx('cli'), db: d.db, now: new Date() }, user.id, input.data);
-        console.log(`token "${row.name}" for ${user.email}, scopes ${row.scopes.join(',')}, expires ${row.expiresAt.toISOString()}`);
+        const { row, token } = await createTokenFor(
+          { ...systemCtx('cli'), db: d.db, now: new Date() },
+          user.id,
+          input.data,
+        );
+        console.log(
+          `token "${row.name}" for ${user.email}, scopes ${row.scopes.join(',')}, expires ${row.expiresAt.toISOString()}`,
+        );
         // The token alone on the last line, for scripts: TOKEN=$(steward tokens create … | tail -1)
         console.log(token);
       });

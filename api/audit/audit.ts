@@ -21,7 +21,13 @@ export interface AuditTarget {
 export async function record(tx: Db, ctx: AuditCtx, action: string, target: AuditTarget) {
   const actor = ctx.actor;
   await tx.insert(auditEvents).values({
-    actorType: ctx.system ? 'system' : actor.kind === 'anonymous' ? 'anonymous' : actor.token ? 'token' : 'user',
+    actorType: ctx.system
+      ? 'system'
+      : actor.kind === 'anonymous'
+        ? 'anonymous'
+        : actor.token
+          ? 'token'
+          : 'user',
     actorId: actor.kind === 'user' ? actor.userId : null,
     actorTokenId: actor.kind === 'user' ? (actor.token?.id ?? null) : null,
     actorIpHash: actor.kind === 'anonymous' ? ctx.ipHash : null,

@@ -52,7 +52,11 @@ export function authenticate(db: Db, ipSalt: string): RequestHandler {
       requestId: String(req.id),
       ipHash:
         actor.kind === 'anonymous'
-          ? createHash('sha256').update(ipSalt).update(req.ip ?? '').digest('base64url').slice(0, 22)
+          ? createHash('sha256')
+              .update(ipSalt)
+              .update(req.ip ?? '')
+              .digest('base64url')
+              .slice(0, 22)
           : null,
     };
     next();
@@ -61,6 +65,7 @@ export function authenticate(db: Db, ipSalt: string): RequestHandler {
 
 /** 401 unless the caller is signed in (session or token). */
 export const requireUser: RequestHandler = (req, _res, next) => {
-  if (req.ctx.actor.kind !== 'user') return next(new AppError(401, 'unauthenticated', 'Sign in or send a valid bearer token.'));
+  if (req.ctx.actor.kind !== 'user')
+    return next(new AppError(401, 'unauthenticated', 'Sign in or send a valid bearer token.'));
   next();
 };

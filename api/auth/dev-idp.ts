@@ -10,7 +10,7 @@ export interface DevIdp {
   router: Router;
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
@@ -25,7 +25,9 @@ export function createDevIdp(opts: {
   clientSecret: string;
 }): DevIdp {
   if (opts.env === 'production') {
-    throw new Error('The development identity provider refuses to run with NODE_ENV=production: set OIDC_ISSUER.');
+    throw new Error(
+      'The development identity provider refuses to run with NODE_ENV=production: set OIDC_ISSUER.',
+    );
   }
   const issuer = `${opts.publicUrl}/oidc`;
   const clientId = 'steward-dev';
@@ -59,16 +61,20 @@ export function createDevIdp(opts: {
     },
     // First-party client: consent is implied, so only the login prompt reaches the interaction page.
     async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      const grantId =
+        ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId });
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client!.clientId,
+        accountId: ctx.oidc.session!.accountId,
+      });
       grant.addOIDCScope('openid email profile');
       await grant.save();
       return grant;
     },
     renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = `<!doctype html><title>Sign-in error</title><h1>Sign-in error</h1><p>${escape(String(out.error_description ?? out.error))}</p><p><a href="/">Back to Steward</a></p>`;
+      ctx.body = `<!doctype html><title>Sign-in error</title><h1>Sign-in error</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p><p><a href="/">Back to Steward</a></p>`;
     },
   };
   const provider = new Provider(issuer, configuration);
@@ -82,7 +88,7 @@ export function createDevIdp(opts: {
       const buttons = demoAccounts
         .map(
           (a) =>
-            `<li><button type="submit" name="account" value="${a.id}"><strong>${escape(a.name)}</strong><span>${escape(a.email)} · ${escape(a.role)}</span></button></li>`,
+            `<li><button type="submit" name="account" value="${a.id}"><strong>${escapeHtml(a.name)}</strong><span>${escapeHtml(a.email)} · ${escapeHtml(a.role)}</span></button></li>`,
         )
         .join('');
       res.type('html').send(`<!doctype html>
@@ -98,26 +104,35 @@ button span{display:block;color:#52606d;font-size:.9rem}
 </style></head><body>
 <h1>Sign in to Steward</h1>
 <p class="notice"><strong>Development identity provider.</strong> This instance runs the built-in development IdP, which is not for production: anyone can sign in as any demo account. Set <code>OIDC_ISSUER</code> to use a real identity provider.</p>
-<form method="post" action="/oidc/interaction/${escape(details.uid)}/login">
+<form method="post" action="/oidc/interaction/${escapeHtml(details.uid)}/login">
 <p>Choose a demo account:</p><ul>${buttons}</ul></form>
 </body></html>`);
     } catch (err) {
       next(err);
     }
   });
-  router.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res, next) => {
-    try {
-      await provider.interactionDetails(req, res);
-      const account = demoAccounts.find((a) => a.id === req.body?.account);
-      if (!account) {
-        res.status(400).type('text').send('Unknown demo account.');
-        return;
+  router.post(
+    '/interaction/:uid/login',
+    express.urlencoded({ extended: false, limit: '2kb' }),
+    async (req, res, next) => {
+      try {
+        await provider.interactionDetails(req, res);
+        const account = demoAccounts.find((a) => a.id === req.body?.account);
+        if (!account) {
+          res.status(400).type('text').send('Unknown demo account.');
+          return;
+        }
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: account.id } },
+          { mergeWithLastSubmission: false },
+        );
+      } catch (err) {
+        next(err);
       }
-      await provider.interactionFinished(req, res, { login: { accountId: account.id } }, { mergeWithLastSubmission: false });
-    } catch (err) {
-      next(err);
-    }
-  });
+    },
+  );
   router.use(provider.callback());
   return { issuer, clientId, clientSecret: opts.clientSecret, router };
 }

@@ -16,7 +16,8 @@ export interface OidcSettings {
 
 /** Only same-site paths are accepted as a place to return to after sign-in (no open redirect). */
 export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
+    return '/';
   return value.slice(0, 500);
 }
 
@@ -43,21 +44,27 @@ export function oidcRoutes(db: Db, settings: OidcSettings): Router {
       .then((config) => {
         auth.use(
           name,
-          new Strategy({ config, scope: 'openid email profile', callbackURL, name }, async (tokens, verified) => {
-            try {
-              const claims = tokens.claims() as IdentityClaims | undefined;
-              if (!claims) throw new Error('no ID token claims');
-              // Many IdPs put e-mail only in userinfo, not in the ID token.
-              const info = tokens.access_token
-                ? await client.fetchUserInfo(config, tokens.access_token, claims.sub)
-                : {};
-              const ctx: AuditCtx = { actor: { kind: 'anonymous' }, requestId: 'oidc', ipHash: null };
-              const user = await signInFromClaims(db, ctx, config.serverMetadata().issuer, { ...claims, ...info } as IdentityClaims);
-              verified(null, { id: user.id });
-            } catch (err) {
-              verified(err);
-            }
-          }),
+          new Strategy(
+            { config, scope: 'openid email profile', callbackURL, name },
+            async (tokens, verified) => {
+              try {
+                const claims = tokens.claims() as IdentityClaims | undefined;
+                if (!claims) throw new Error('no ID token claims');
+                // Many IdPs put e-mail only in userinfo, not in the ID token.
+                const info = tokens.access_token
+                  ? await client.fetchUserInfo(config, tokens.access_token, claims.sub)
+                  : {};
+                const ctx: AuditCtx = { actor: { kind: 'anonymous' }, requestId: 'oidc', ipHash: null };
+                const user = await signInFromClaims(db, ctx, config.serverMetadata().issuer, {
+                  ...claims,
+                  ...info,
+                } as IdentityClaims);
+                verified(null, { id: user.id });
+              } catch (err) {
+                verified(err);
+              }
+            },
+          ),
         );
         return config;
       })

@@ -28,23 +28,37 @@ export class DbSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: session.SessionData, cb?: Cb) {
-    const values = { sid, data: sess as unknown as object, userId: sess.userId ?? null, expiresAt: this.expiry(sess) };
+    const values = {
+      sid,
+      data: sess as unknown as object,
+      userId: sess.userId ?? null,
+      expiresAt: this.expiry(sess),
+    };
     this.db
       .insert(sessions)
       .values(values)
-      .onConflictDoUpdate({ target: sessions.sid, set: { data: values.data, userId: values.userId, expiresAt: values.expiresAt } })
+      .onConflictDoUpdate({
+        target: sessions.sid,
+        set: { data: values.data, userId: values.userId, expiresAt: values.expiresAt },
+      })
       .then(() => {
         // Expired rows are pruned now and then by whoever writes, not by a timer in one process.
         if (Math.random() < 0.01) return this.db.delete(sessions).where(lt(sessions.expiresAt, sql`now()`));
       })
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then(
+        () => cb?.(),
+        (err) => cb?.(err),
+      );
   }
 
   override destroy(sid: string, cb?: Cb) {
     this.db
       .delete(sessions)
       .where(eq(sessions.sid, sid))
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then(
+        () => cb?.(),
+        (err) => cb?.(err),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: Cb) {
@@ -52,6 +66,9 @@ export class DbSessionStore extends session.Store {
       .update(sessions)
       .set({ expiresAt: this.expiry(sess) })
       .where(eq(sessions.sid, sid))
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then(
+        () => cb?.(),
+        (err) => cb?.(err),
+      );
   }
 }

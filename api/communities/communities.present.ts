@@ -1,5 +1,11 @@
 import type { CommunityRow } from './communities.repo.ts';
 
 export function presentCommunity(row: CommunityRow) {
-  return { id: row.id, slug: row.slug, name: row.name, description: row.description, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    createdAt: row.createdAt,
+  };
 }

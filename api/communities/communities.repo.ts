@@ -25,8 +25,17 @@ export async function insert(db: Db, values: typeof communities.$inferInsert) {
 }
 
 /** Adds a role; false when the user already held it. */
-export async function addMembership(db: Db, communityId: string, userId: string, role: (typeof memberships.$inferInsert)['role']) {
-  const rows = await db.insert(memberships).values({ communityId, userId, role }).onConflictDoNothing().returning();
+export async function addMembership(
+  db: Db,
+  communityId: string,
+  userId: string,
+  role: (typeof memberships.$inferInsert)['role'],
+) {
+  const rows = await db
+    .insert(memberships)
+    .values({ communityId, userId, role })
+    .onConflictDoNothing()
+    .returning();
   return rows.length === 1;
 }
 

@@ -18,7 +18,8 @@ export async function createCommunity(ctx: Ctx, input: CreateCommunity) {
       communityId: row.id,
       details: { slug: row.slug, name: row.name },
     });
-    if (input.stewardEmail) await appoint({ ...ctx, db: tx }, row, { email: input.stewardEmail, role: 'steward' });
+    if (input.stewardEmail)
+      await appoint({ ...ctx, db: tx }, row, { email: input.stewardEmail, role: 'steward' });
     return row;
   });
 }
@@ -43,8 +44,12 @@ async function appoint(ctx: Ctx, community: repo.CommunityRow, input: AddMember)
     ctx.actor.kind === 'user' &&
     ctx.actor.memberships.some((m) => m.communityId === community.id && m.role === 'steward');
   // The platform admin appoints stewards; the community's own stewards appoint everyone else.
-  if (!isSteward && input.role !== 'steward') throw forbidden('Only the community’s stewards add reviewers, auditors and members.');
-  const { user } = await ensureUser(ctx.db, ctx, { email: input.email, name: input.name ?? input.email.split('@')[0] });
+  if (!isSteward && input.role !== 'steward')
+    throw forbidden('Only the community’s stewards add reviewers, auditors and members.');
+  const { user } = await ensureUser(ctx.db, ctx, {
+    email: input.email,
+    name: input.name ?? input.email.split('@')[0],
+  });
   const added = await repo.addMembership(ctx.db, community.id, user.id, input.role);
   if (added) {
     await record(ctx.db, ctx, 'member.added', {

@@ -67,7 +67,12 @@ export function presentFile(ability: AppAbility, d: DatasetWithCommunity, r: Rel
   };
 }
 
-export function presentRelease(ability: AppAbility, d: DatasetWithCommunity, r: ReleaseRow, fileRows: FileRow[]) {
+export function presentRelease(
+  ability: AppAbility,
+  d: DatasetWithCommunity,
+  r: ReleaseRow,
+  fileRows: FileRow[],
+) {
   const s = releaseSubject(d, r);
   const available = fileRows.filter((f) => f.status === 'available').length;
   return {
@@ -80,7 +85,8 @@ export function presentRelease(ability: AppAbility, d: DatasetWithCommunity, r: 
     files: fileRows.map((f) => presentFile(ability, d, r, f)),
     can: {
       addFile: ability.can('create', subject('File', { ...fileSubjectStub(d, r) })),
-      publish: ability.can('publish', subject('Release', s)) && available > 0 && available === fileRows.length,
+      publish:
+        ability.can('publish', subject('Release', s)) && available > 0 && available === fileRows.length,
     },
   };
 }

@@ -5,7 +5,6 @@ import { communities, datasets, files, releases } from '../../db/schema/index.ts
 export type DatasetRow = typeof datasets.$inferSelect;
 export type DatasetWithCommunity = DatasetRow & { communitySlug: string; communityName: string };
 
-
 function selectWithCommunity(db: Db) {
   return db
     .select({ dataset: datasets, communitySlug: communities.slug, communityName: communities.name })
@@ -13,7 +12,11 @@ function selectWithCommunity(db: Db) {
     .innerJoin(communities, eq(communities.id, datasets.communityId));
 }
 
-const flatten = (r: { dataset: DatasetRow; communitySlug: string; communityName: string }): DatasetWithCommunity => ({
+const flatten = (r: {
+  dataset: DatasetRow;
+  communitySlug: string;
+  communityName: string;
+}): DatasetWithCommunity => ({
   ...r.dataset,
   communitySlug: r.communitySlug,
   communityName: r.communityName,
@@ -54,11 +57,19 @@ export interface ListFilter {
 export async function list(db: Db, f: ListFilter): Promise<DatasetWithCommunity[]> {
   const publicRule = and(eq(datasets.status, 'published'), ne(datasets.tier, 'closed'));
   const visible =
-    f.includeDrafts && f.memberOf.length ? or(publicRule, inArray(datasets.communityId, f.memberOf)) : publicRule;
+    f.includeDrafts && f.memberOf.length
+      ? or(publicRule, inArray(datasets.communityId, f.memberOf))
+      : publicRule;
   const where: (SQL | undefined)[] = [visible];
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(or(ilike(datasets.title, like), ilike(datasets.summary, like), sql`${like} ilike any(${datasets.keywords})`));
+    where.push(
+      or(
+        ilike(datasets.title, like),
+        ilike(datasets.summary, like),
+        sql`${like} ilike any(${datasets.keywords})`,
+      ),
+    );
   }
   if (f.tier) where.push(eq(datasets.tier, f.tier));
   if (f.communitySlug) where.push(eq(communities.slug, f.communitySlug));
@@ -79,7 +90,9 @@ export function releasesOf(db: Db, datasetId: string, includeDrafts: boolean) {
   return db
     .select()
     .from(releases)
-    .where(and(eq(releases.datasetId, datasetId), includeDrafts ? undefined : eq(releases.status, 'published')))
+    .where(
+      and(eq(releases.datasetId, datasetId), includeDrafts ? undefined : eq(releases.status, 'published')),
+    )
     .orderBy(desc(releases.createdAt));
 }
 
@@ -89,6 +102,8 @@ export function filesOf(db: Db, releaseIds: string[], includePending: boolean) {
   return db
     .select()
     .from(files)
-    .where(and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')))
+    .where(
+      and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')),
+    )
     .orderBy(asc(files.name));
 }

@@ -19,19 +19,27 @@ export function datasetsRoutes(): Router {
   });
   r.post('/', requireUser, async (req, res) => {
     const d = await createDataset(req.ctx, CreateDataset.parse(req.body));
-    res.status(201).location(`/api/v1/datasets/${d.slug}`).json(presentDataset(req.ctx.ability, d, []));
+    res
+      .status(201)
+      .location(`/api/v1/datasets/${d.slug}`)
+      .json(presentDataset(req.ctx.ability, d, []));
   });
   r.get('/:slug', async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
     const { d, rels } = await getDataset(req.ctx, slug);
     res.json(presentDataset(req.ctx.ability, d, rels));
   });
-  const transition = (fn: typeof publishDataset) => async (req: Parameters<Parameters<typeof r.post>[1]>[0], res: Parameters<Parameters<typeof r.post>[1]>[1]) => {
-    const { slug } = DatasetParams.parse(req.params);
-    await fn(req.ctx, slug);
-    const { d, rels } = await getDataset(req.ctx, slug);
-    res.json(presentDataset(req.ctx.ability, d, rels));
-  };
+  const transition =
+    (fn: typeof publishDataset) =>
+    async (
+      req: Parameters<Parameters<typeof r.post>[1]>[0],
+      res: Parameters<Parameters<typeof r.post>[1]>[1],
+    ) => {
+      const { slug } = DatasetParams.parse(req.params);
+      await fn(req.ctx, slug);
+      const { d, rels } = await getDataset(req.ctx, slug);
+      res.json(presentDataset(req.ctx.ability, d, rels));
+    };
   r.patch('/:slug', requireUser, async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
     await updateDataset(req.ctx, slug, UpdateDataset.parse(req.body));

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { Slug, Tier } from '../common.schema.ts';
 
 const Keywords = z.array(z.string().trim().min(1).max(60)).max(30);
-const Languages = z.array(z.string().trim().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'use BCP 47 tags, e.g. "mi" or "en-NZ"')).max(30);
+const Languages = z
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'use BCP 47 tags, e.g. "mi" or "en-NZ"'),
+  )
+  .max(30);
 
 export const CreateDataset = z.strictObject({
   community: Slug,
@@ -35,7 +42,10 @@ export const ListDatasets = z.object({
   q: z.string().trim().max(200).optional(),
   tier: Tier.optional(),
   community: Slug.optional(),
-  includeDrafts: z.enum(['1', 'true', '0', 'false']).optional().transform((v) => v === '1' || v === 'true'),
+  includeDrafts: z
+    .enum(['1', 'true', '0', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -29,7 +29,10 @@ export async function getDataset(ctx: Ctx, slug: string) {
     rels.map((r) => r.id),
     insider,
   );
-  return { d, rels: rels.map((release) => ({ release, files: fileRows.filter((f) => f.releaseId === release.id) })) };
+  return {
+    d,
+    rels: rels.map((release) => ({ release, files: fileRows.filter((f) => f.releaseId === release.id) })),
+  };
 }
 
 export async function listDatasets(ctx: Ctx, q: ListDatasets) {
@@ -93,7 +96,13 @@ export async function createDataset(ctx: Ctx, input: CreateDataset) {
 
 type Transition = 'update' | 'publish' | 'withdraw';
 
-async function act(ctx: Ctx, slug: string, action: Transition, change: (d: repo.DatasetWithCommunity) => Parameters<typeof repo.update>[2], details: (d: repo.DatasetWithCommunity) => Record<string, unknown>) {
+async function act(
+  ctx: Ctx,
+  slug: string,
+  action: Transition,
+  change: (d: repo.DatasetWithCommunity) => Parameters<typeof repo.update>[2],
+  details: (d: repo.DatasetWithCommunity) => Record<string, unknown>,
+) {
   return ctx.db.transaction(async (tx) => {
     const d = await loadReadable({ ...ctx, db: tx }, slug);
     ForbiddenError.from(ctx.ability).throwUnlessCan(action, subject('Dataset', datasetSubject(d)));
@@ -111,7 +120,13 @@ async function act(ctx: Ctx, slug: string, action: Transition, change: (d: repo.
 }
 
 export function updateDataset(ctx: Ctx, slug: string, input: UpdateDataset) {
-  return act(ctx, slug, 'update', () => input, () => ({ fields: Object.keys(input), ...('tier' in input ? { tier: input.tier } : {}) }));
+  return act(
+    ctx,
+    slug,
+    'update',
+    () => input,
+    () => ({ fields: Object.keys(input), ...('tier' in input ? { tier: input.tier } : {}) }),
+  );
 }
 
 export function publishDataset(ctx: Ctx, slug: string) {
@@ -133,7 +148,8 @@ export function withdrawDataset(ctx: Ctx, slug: string) {
     slug,
     'withdraw',
     (d) => {
-      if (d.status !== 'published') throw conflict('not_published', 'Only a published dataset can be withdrawn.');
+      if (d.status !== 'published')
+        throw conflict('not_published', 'Only a published dataset can be withdrawn.');
       return { status: 'withdrawn', withdrawnAt: ctx.now };
     },
     () => ({}),

@@ -22,7 +22,13 @@ export async function update(db: Db, id: string, values: Partial<typeof files.$i
 /** A file with its release and dataset (and the dataset's community), for the services that act on it. */
 export async function findWithParents(db: Db, id: string) {
   const [row] = await db
-    .select({ file: files, release: releases, dataset: datasets, communitySlug: communities.slug, communityName: communities.name })
+    .select({
+      file: files,
+      release: releases,
+      dataset: datasets,
+      communitySlug: communities.slug,
+      communityName: communities.name,
+    })
     .from(files)
     .innerJoin(releases, eq(releases.id, files.releaseId))
     .innerJoin(datasets, eq(datasets.id, releases.datasetId))

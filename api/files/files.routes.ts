@@ -12,7 +12,13 @@ export function filesRoutes(store: ObjectStore): Router {
     const out = await issueDownload(req.ctx, store, id);
     res.setHeader('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
-      res.json({ url: out.url, expiresAt: out.expiresAt, sha256: out.sha256, size: out.size, name: out.name });
+      res.json({
+        url: out.url,
+        expiresAt: out.expiresAt,
+        sha256: out.sha256,
+        size: out.size,
+        name: out.name,
+      });
     } else {
       res.redirect(302, out.url);
     }
@@ -25,7 +31,14 @@ export function filesRoutes(store: ObjectStore): Router {
   r.post('/:id/upload', requireUser, async (req, res) => {
     const { id } = UuidParam.parse(req.params);
     const upload = await renewUpload(req.ctx, store, id);
-    res.json({ upload: { method: upload.method, url: upload.url, headers: upload.headers, expiresAt: upload.expiresAt } });
+    res.json({
+      upload: {
+        method: upload.method,
+        url: upload.url,
+        headers: upload.headers,
+        expiresAt: upload.expiresAt,
+      },
+    });
   });
   return r;
 }

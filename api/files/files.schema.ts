@@ -9,8 +9,14 @@ export const FileName = z
   .string()
   .min(1)
   .max(255)
-  .refine((s) => !/[/\\\u0000-\u001f\u007f]/.test(s), 'must not contain slashes or control characters')
-  .refine((s) => s.trim() === s && s !== '.' && s !== '..', 'must not be "." or "..", nor start or end with spaces');
+  .refine(
+    (s) => !/[/\\]/.test(s) && ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+    'must not contain slashes or control characters',
+  )
+  .refine(
+    (s) => s.trim() === s && s !== '.' && s !== '..',
+    'must not be "." or "..", nor start or end with spaces',
+  );
 
 export const RegisterFile = z.strictObject({
   name: FileName,
@@ -23,7 +29,10 @@ export const RegisterFile = z.strictObject({
     .string()
     .trim()
     .toLowerCase()
-    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/, 'a media type such as "text/csv"')
+    .regex(
+      /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
+      'a media type such as "text/csv"',
+    )
     .default('application/octet-stream'),
   tier: Tier.optional(),
 });

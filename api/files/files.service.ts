@@ -10,10 +10,17 @@ import * as repo from './files.repo.ts';
 import type { RegisterFile } from './files.schema.ts';
 
 /** Registers a file in a draft release and returns a signed PUT to upload its bytes. */
-export async function registerFile(ctx: Ctx, store: ObjectStore, slug: string, tag: string, input: RegisterFile) {
+export async function registerFile(
+  ctx: Ctx,
+  store: ObjectStore,
+  slug: string,
+  tag: string,
+  input: RegisterFile,
+) {
   const out = await ctx.db.transaction(async (tx) => {
     const { d, r } = await loadRelease({ ...ctx, db: tx }, slug, tag);
-    if (r.status !== 'draft') throw conflict('release_immutable', 'This release is published and cannot change.');
+    if (r.status !== 'draft')
+      throw conflict('release_immutable', 'This release is published and cannot change.');
     const id = randomUUID();
     const candidate = {
       id,
@@ -48,16 +55,22 @@ export async function registerFile(ctx: Ctx, store: ObjectStore, slug: string, t
 
 async function loadForSteward(ctx: Ctx, id: string, action: 'complete') {
   const found = await repo.findWithParents(ctx.db, id);
-  if (!found || !ctx.ability.can('read', subject('File', fileSubject(found.d, found.r, found.f)))) throw notFound('file');
-  if (found.r.status !== 'draft') throw conflict('release_immutable', 'This release is published and cannot change.');
-  ForbiddenError.from(ctx.ability).throwUnlessCan(action, subject('File', fileSubject(found.d, found.r, found.f)));
+  if (!found || !ctx.ability.can('read', subject('File', fileSubject(found.d, found.r, found.f))))
+    throw notFound('file');
+  if (found.r.status !== 'draft')
+    throw conflict('release_immutable', 'This release is published and cannot change.');
+  ForbiddenError.from(ctx.ability).throwUnlessCan(
+    action,
+    subject('File', fileSubject(found.d, found.r, found.f)),
+  );
   return found;
 }
 
 /** A fresh signed PUT for a file whose upload has not been verified yet (retry after a failure). */
 export async function renewUpload(ctx: Ctx, store: ObjectStore, id: string) {
   const { f } = await loadForSteward(ctx, id, 'complete');
-  if (f.status === 'available') throw conflict('file_already_complete', 'This file is already uploaded and verified.');
+  if (f.status === 'available')
+    throw conflict('file_already_complete', 'This file is already uploaded and verified.');
   return store.signPut(f.storageKey, { contentType: f.mediaType, size: f.size });
 }
 
@@ -74,20 +87,32 @@ export async function completeFile(ctx: Ctx, store: ObjectStore, id: string) {
   let failure: AppError | undefined;
   if (!head) failure = unprocessable('object_missing', 'Nothing was uploaded for this file yet.');
   else if (head.size !== f.size)
-    failure = unprocessable('size_mismatch', `The uploaded object has ${head.size} bytes; ${f.size} were registered.`, {
-      expected: f.size,
-      actual: head.size,
-    });
+    failure = unprocessable(
+      'size_mismatch',
+      `The uploaded object has ${head.size} bytes; ${f.size} were registered.`,
+      {
+        expected: f.size,
+        actual: head.size,
+      },
+    );
   else {
     const actual = await store.sha256(f.storageKey);
     if (actual !== f.sha256)
-      failure = unprocessable('checksum_mismatch', 'The uploaded bytes do not match the registered SHA-256.', {
-        expected: f.sha256,
-        actual,
-      });
+      failure = unprocessable(
+        'checksum_mismatch',
+        'The uploaded bytes do not match the registered SHA-256.',
+        {
+          expected: f.sha256,
+          actual,
+        },
+      );
   }
   const updated = await ctx.db.transaction(async (tx) => {
-    const row = await repo.update(tx, f.id, failure ? { status: 'failed' } : { status: 'available', completedAt: ctx.now });
+    const row = await repo.update(
+      tx,
+      f.id,
+      failure ? { status: 'failed' } : { status: 'available', completedAt: ctx.now },
+    );
     await record(tx, ctx, failure ? 'file.verification_failed' : 'file.completed', {
       subjectType: 'File',
       subjectId: f.id,
@@ -120,11 +145,18 @@ export async function issueDownload(ctx: Ctx, store: ObjectStore, id: string) {
   });
   if (!ctx.ability.can('read', s)) throw notFound('file');
   if (!ctx.ability.can('download', s)) {
-    if (f.status !== 'available') throw conflict('file_not_available', 'This file has not been uploaded and verified yet.');
-    if (ctx.actor.kind === 'anonymous') throw new AppError(401, 'unauthenticated', 'Sign in to download this file.');
-    throw new AppError(403, 'download_forbidden', `Downloading this ${f.tier} file needs access you do not have.`, {
-      tier: f.tier,
-    });
+    if (f.status !== 'available')
+      throw conflict('file_not_available', 'This file has not been uploaded and verified yet.');
+    if (ctx.actor.kind === 'anonymous')
+      throw new AppError(401, 'unauthenticated', 'Sign in to download this file.');
+    throw new AppError(
+      403,
+      'download_forbidden',
+      `Downloading this ${f.tier} file needs access you do not have.`,
+      {
+        tier: f.tier,
+      },
+    );
   }
   await record(ctx.db, ctx, 'download.issued', {
     subjectType: 'File',

@@ -12,9 +12,18 @@ export function meRoutes(): Router {
       res.json({ user: null, memberships: [], rules });
       return;
     }
-    const [user, memberships] = await Promise.all([findById(db, actor.userId), membershipsWithCommunity(db, actor.userId)]);
+    const [user, memberships] = await Promise.all([
+      findById(db, actor.userId),
+      membershipsWithCommunity(db, actor.userId),
+    ]);
     res.json({
-      user: user && { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, orcid: user.orcid },
+      user: user && {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        isAdmin: user.isAdmin,
+        orcid: user.orcid,
+      },
       memberships,
       token: actor.token ? { id: actor.token.id, scopes: actor.token.scopes } : undefined,
       rules,

@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
 import { sql } from 'drizzle-orm';
+import type { RequestHandler } from 'express';
 import type { Db } from '../../db/index.ts';
 import { rateLimits } from '../../db/schema/index.ts';
 import { AppError } from '../errors.ts';
@@ -8,7 +8,15 @@ import { AppError } from '../errors.ts';
  * A fixed-window counter in PostgreSQL, so that every api process shares it (no in-memory counters).
  * One upsert per limited request.
  */
-export function rateLimit(db: Db, opts: { name: string; limit: number; windowSeconds: number; key?: (req: Parameters<RequestHandler>[0]) => string }): RequestHandler {
+export function rateLimit(
+  db: Db,
+  opts: {
+    name: string;
+    limit: number;
+    windowSeconds: number;
+    key?: (req: Parameters<RequestHandler>[0]) => string;
+  },
+): RequestHandler {
   return async (req, res, next) => {
     const who = opts.key?.(req) ?? req.ip ?? 'unknown';
     const key = `${opts.name}:${who}`;

@@ -1,14 +1,14 @@
 import { Router } from 'express';
+import { communitiesWithRole } from '../../policies/index.ts';
 import { requireUser } from '../auth/authenticate.ts';
 import { presentFile, presentRelease } from '../datasets/datasets.present.ts';
+import { filesOf } from '../datasets/datasets.repo.ts';
+import { DatasetParams } from '../datasets/datasets.schema.ts';
 import { RegisterFile } from '../files/files.schema.ts';
 import { registerFile } from '../files/files.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { CreateRelease, ReleaseParams } from './releases.schema.ts';
 import { createRelease, loadRelease, publishRelease } from './releases.service.ts';
-import { DatasetParams } from '../datasets/datasets.schema.ts';
-import { filesOf } from '../datasets/datasets.repo.ts';
-import { communitiesWithRole } from '../../policies/index.ts';
 
 /** Mounted at `/datasets/:slug/releases`. */
 export function releasesRoutes(store: ObjectStore): Router {
@@ -21,7 +21,9 @@ export function releasesRoutes(store: ObjectStore): Router {
   r.get('/:tag', async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);
     const { d, r: rel } = await loadRelease(req.ctx, slug, tag);
-    const insider = communitiesWithRole(req.ctx.actor, 'steward', 'reviewer', 'auditor', 'member').includes(d.communityId);
+    const insider = communitiesWithRole(req.ctx.actor, 'steward', 'reviewer', 'auditor', 'member').includes(
+      d.communityId,
+    );
     res.json(presentRelease(req.ctx.ability, d, rel, await filesOf(req.ctx.db, [rel.id], insider)));
   });
   r.post('/:tag/publish', requireUser, async (req, res) => {
@@ -31,10 +33,20 @@ export function releasesRoutes(store: ObjectStore): Router {
   });
   r.post('/:tag/files', requireUser, async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);
-    const { d, r: rel, f, upload } = await registerFile(req.ctx, store, slug, tag, RegisterFile.parse(req.body));
+    const {
+      d,
+      r: rel,
+      f,
+      upload,
+    } = await registerFile(req.ctx, store, slug, tag, RegisterFile.parse(req.body));
     res.status(201).json({
       ...presentFile(req.ctx.ability, d, rel, f),
-      upload: { method: upload.method, url: upload.url, headers: upload.headers, expiresAt: upload.expiresAt },
+      upload: {
+        method: upload.method,
+        url: upload.url,
+        headers: upload.headers,
+        expiresAt: upload.expiresAt,
+      },
     });
   });
   return r;

@@ -39,7 +39,8 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
   return ctx.db.transaction(async (tx) => {
     const c = { ...ctx, db: tx };
     const { d, r } = await loadRelease(c, slug, tag);
-    if (r.status === 'published') throw conflict('release_immutable', 'This release is published and cannot change.');
+    if (r.status === 'published')
+      throw conflict('release_immutable', 'This release is published and cannot change.');
     ForbiddenError.from(ctx.ability).throwUnlessCan('publish', subject('Release', releaseSubject(d, r)));
     const counts = await repo.fileCounts(tx, r.id);
     if (counts.total === 0) throw conflict('release_empty', 'Add at least one file before publishing.');
@@ -59,5 +60,4 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
   });
 }
 
-const stub = (d: DatasetWithCommunity) =>
-  releaseSubject(d, { id: '', status: 'draft' } as repo.ReleaseRow);
+const stub = (d: DatasetWithCommunity) => releaseSubject(d, { id: '', status: 'draft' } as repo.ReleaseRow);

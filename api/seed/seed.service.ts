@@ -24,7 +24,10 @@ interface DemoDataset {
   files: DemoFile[];
 }
 
-const words = ['word,gloss,audio', 'kai,food,', 'wai,water,', 'whenua,land,', 'awa,river,', 'maunga,mountain,'].join('\n') + '\n';
+const words =
+  ['word,gloss,audio', 'kai,food,', 'wai,water,', 'whenua,land,', 'awa,river,', 'maunga,mountain,'].join(
+    '\n',
+  ) + '\n';
 
 const demoDatasets: DemoDataset[] = [
   {
@@ -41,24 +44,36 @@ const demoDatasets: DemoDataset[] = [
     slug: 'demo-oral-histories',
     title: 'Oral histories (transcripts)',
     summary: 'Transcribed oral histories; access by request for research, with an open sample.',
-    description: 'Elders’ recorded stories, transcribed and reviewed by the community.\nThe sample file is open.',
+    description:
+      'Elders’ recorded stories, transcribed and reviewed by the community.\nThe sample file is open.',
     tier: 'gated',
     keywords: ['oral history', 'speech', 'transcripts'],
     languages: ['mi'],
     files: [
       { name: 'sample.txt', mediaType: 'text/plain', body: 'He kōrero tenei mō te awa.\n', tier: 'open' },
-      { name: 'transcripts.txt', mediaType: 'text/plain', body: 'Full transcripts (demo content).\n'.repeat(20) },
+      {
+        name: 'transcripts.txt',
+        mediaType: 'text/plain',
+        body: 'Full transcripts (demo content).\n'.repeat(20),
+      },
     ],
   },
   {
     slug: 'demo-river-readings',
     title: 'River water-quality readings',
-    summary: 'Monthly water-quality readings from community monitors; open to signed-in users who accept the licence.',
+    summary:
+      'Monthly water-quality readings from community monitors; open to signed-in users who accept the licence.',
     description: 'Temperature, turbidity and nitrate readings at five sites.',
     tier: 'registered',
     keywords: ['environment', 'water quality'],
     languages: ['en'],
-    files: [{ name: 'readings.csv', mediaType: 'text/csv', body: 'site,month,temp_c,ntu\nA,2025-01,14.2,3.1\nB,2025-01,15.0,2.7\n' }],
+    files: [
+      {
+        name: 'readings.csv',
+        mediaType: 'text/csv',
+        body: 'site,month,temp_c,ntu\nA,2025-01,14.2,3.1\nB,2025-01,15.0,2.7\n',
+      },
+    ],
   },
 ];
 
@@ -83,11 +98,24 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
         description: 'A demonstration community that stewards language and environmental data.',
       })
       .returning();
-    await record(tx, ctx, 'community.created', { subjectType: 'Community', subjectId: community.id, communityId: community.id, details: { slug: community.slug, seed: true } });
-    for (const [id, role] of [['steward', 'steward'], ['auditor', 'auditor']] as const) {
+    await record(tx, ctx, 'community.created', {
+      subjectType: 'Community',
+      subjectId: community.id,
+      communityId: community.id,
+      details: { slug: community.slug, seed: true },
+    });
+    for (const [id, role] of [
+      ['steward', 'steward'],
+      ['auditor', 'auditor'],
+    ] as const) {
       const userId = people.get(id)!;
       await tx.insert(memberships).values({ communityId: community.id, userId, role });
-      await record(tx, ctx, 'member.added', { subjectType: 'Membership', subjectId: `${community.id}:${userId}:${role}`, communityId: community.id, details: { userId, role } });
+      await record(tx, ctx, 'member.added', {
+        subjectType: 'Membership',
+        subjectId: `${community.id}:${userId}:${role}`,
+        communityId: community.id,
+        details: { userId, role },
+      });
     }
     for (const spec of demoDatasets) {
       const [d] = await tx
@@ -106,7 +134,10 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
           createdBy: people.get('steward'),
         })
         .returning();
-      const [r] = await tx.insert(releases).values({ datasetId: d.id, tag: 'v1', status: 'published', publishedAt: new Date() }).returning();
+      const [r] = await tx
+        .insert(releases)
+        .values({ datasetId: d.id, tag: 'v1', status: 'published', publishedAt: new Date() })
+        .returning();
       for (const f of spec.files) {
         const id = randomUUID();
         const storageKey = `datasets/${d.id}/releases/${r.id}/${id}`;
@@ -125,7 +156,13 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
           completedAt: new Date(),
         });
       }
-      await record(tx, ctx, 'dataset.published', { subjectType: 'Dataset', subjectId: d.id, communityId: community.id, datasetId: d.id, details: { slug: d.slug, seed: true } });
+      await record(tx, ctx, 'dataset.published', {
+        subjectType: 'Dataset',
+        subjectId: d.id,
+        communityId: community.id,
+        datasetId: d.id,
+        details: { slug: d.slug, seed: true },
+      });
     }
     return true;
   });

@@ -25,7 +25,8 @@ export interface S3Settings {
 }
 
 /** RFC 3986 encoding, as SigV4 expects it. */
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const encodeKey = (key: string) => key.split('/').map(encode).join('/');
 
 /**
@@ -90,7 +91,9 @@ export class S3ObjectStore implements ObjectStore {
     const hostname = this.pathStyle ? this.base.hostname : `${this.bucket}.${this.base.hostname}`;
     const host = this.base.port ? `${hostname}:${this.base.port}` : hostname;
     const basePath = this.base.pathname.replace(/\/$/, '');
-    const path = this.pathStyle ? `${basePath}/${this.bucket}/${encodeKey(key)}` : `${basePath}/${encodeKey(key)}`;
+    const path = this.pathStyle
+      ? `${basePath}/${this.bucket}/${encodeKey(key)}`
+      : `${basePath}/${encodeKey(key)}`;
     const ttl = this.settings.signedUrlTtlSeconds;
     const signed = await this.signer.presign(
       {
@@ -138,7 +141,8 @@ export class S3ObjectStore implements ObjectStore {
       return { size: Number(out.ContentLength ?? 0) };
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return null;
+      if (status === 404 || (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey')
+        return null;
       throw err;
     }
   }
@@ -151,7 +155,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | Uint8Array | string, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
   async delete(key: string): Promise<void> {

@@ -30,7 +30,9 @@ const principalByHash = (db: Db) =>
       lastUsedAt: apiTokens.lastUsedAt,
       userId: users.id,
       isAdmin: users.isAdmin,
-      memberships: sql<Membership[]>`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
+      memberships: sql<
+        Membership[]
+      >`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
     })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))

@@ -14,7 +14,12 @@ export function tokensRoutes(db: Db): Router {
   });
   r.post(
     '/',
-    rateLimit(db, { name: 'token-create', limit: 20, windowSeconds: 3600, key: (req) => (req.ctx.actor as { userId?: string }).userId ?? req.ip ?? '' }),
+    rateLimit(db, {
+      name: 'token-create',
+      limit: 20,
+      windowSeconds: 3600,
+      key: (req) => (req.ctx.actor as { userId?: string }).userId ?? req.ip ?? '',
+    }),
     async (req, res) => {
       const { row, token } = await createToken(req.ctx, CreateToken.parse(req.body ?? {}));
       // The only time the secret leaves the server.

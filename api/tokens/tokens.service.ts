@@ -26,7 +26,11 @@ export async function createToken(ctx: Ctx, input: CreateToken) {
 }
 
 /** Also used by the CLI (`steward tokens create`), which acts for a named user. */
-export async function createTokenFor(ctx: Pick<Ctx, 'db' | 'now' | 'actor' | 'requestId' | 'ipHash'>, owner: string, input: CreateToken) {
+export async function createTokenFor(
+  ctx: Pick<Ctx, 'db' | 'now' | 'actor' | 'requestId' | 'ipHash'>,
+  owner: string,
+  input: CreateToken,
+) {
   const token = PREFIX + randomBytes(32).toString('base64url');
   const expiresAt = new Date(ctx.now.getTime() + input.expiresInDays * 86_400_000);
   return ctx.db.transaction(async (tx) => {
@@ -56,9 +60,17 @@ export async function deleteToken(ctx: Ctx, id: string) {
   await ctx.db.transaction(async (tx) => {
     const row = await repo.findById(tx, id);
     // Someone else's token is answered 404: its existence is not the caller's business.
-    if (!row || !ctx.ability.can('read', subject('Token', { id: row.id, userId: row.userId }))) throw notFound('token');
-    ForbiddenError.from(ctx.ability).throwUnlessCan('delete', subject('Token', { id: row.id, userId: row.userId }));
+    if (!row || !ctx.ability.can('read', subject('Token', { id: row.id, userId: row.userId })))
+      throw notFound('token');
+    ForbiddenError.from(ctx.ability).throwUnlessCan(
+      'delete',
+      subject('Token', { id: row.id, userId: row.userId }),
+    );
     await repo.remove(tx, id);
-    await record(tx, ctx, 'token.deleted', { subjectType: 'Token', subjectId: id, details: { userId: row.userId } });
+    await record(tx, ctx, 'token.deleted', {
+      subjectType: 'Token',
+      subjectId: id,
+      details: { userId: row.userId },
+    });
   });
 }

@@ -63,7 +63,9 @@ export async function loadPrincipal(db: Db, userId: string) {
     .select({
       id: users.id,
       isAdmin: users.isAdmin,
-      memberships: sql<Membership[]>`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
+      memberships: sql<
+        Membership[]
+      >`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
     })
     .from(users)
     .where(eq(users.id, userId));

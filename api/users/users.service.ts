@@ -16,7 +16,8 @@ export interface IdentityClaims {
   orcid?: string;
 }
 
-const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : v.split(/\s+/));
+const asList = (v: string | string[] | undefined) =>
+  v === undefined ? [] : Array.isArray(v) ? v : v.split(/\s+/);
 
 /**
  * Finds or creates the user of a verified OIDC identity. A user created ahead of sign-in (CLI, seed,
@@ -26,7 +27,10 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Arr
 export async function signInFromClaims(db: Db, ctx: AuditCtx, issuer: string, claims: IdentityClaims) {
   const email = claims.email?.trim().toLowerCase();
   const name =
-    claims.name?.trim() || [claims.given_name, claims.family_name].filter(Boolean).join(' ').trim() || email || claims.sub;
+    claims.name?.trim() ||
+    [claims.given_name, claims.family_name].filter(Boolean).join(' ').trim() ||
+    email ||
+    claims.sub;
   const profile = {
     name,
     affiliations: asList(claims.eduperson_scoped_affiliation),
@@ -38,14 +42,22 @@ export async function signInFromClaims(db: Db, ctx: AuditCtx, issuer: string, cl
     const known = await repo.findByIdentity(tx, issuer, claims.sub);
     if (known) {
       const user = await repo.updateProfile(tx, known.id, { ...profile, ...(email ? { email } : {}) });
-      await record(tx, { ...ctx, actor: actorOf(user) }, 'user.signed_in', { subjectType: 'User', subjectId: user.id });
+      await record(tx, { ...ctx, actor: actorOf(user) }, 'user.signed_in', {
+        subjectType: 'User',
+        subjectId: user.id,
+      });
       return user;
     }
-    if (!email) throw new AppError(403, 'email_required', 'Your identity provider did not share an e-mail address.');
+    if (!email)
+      throw new AppError(403, 'email_required', 'Your identity provider did not share an e-mail address.');
     const byEmail = await repo.findByEmail(tx, email);
     if (byEmail) {
       if (byEmail.subject !== null || claims.email_verified !== true) {
-        throw new AppError(409, 'email_in_use', 'This e-mail address belongs to another account on this instance.');
+        throw new AppError(
+          409,
+          'email_in_use',
+          'This e-mail address belongs to another account on this instance.',
+        );
       }
       await repo.bindIdentity(tx, byEmail.id, issuer, claims.sub);
       const user = await repo.updateProfile(tx, byEmail.id, profile);
@@ -66,10 +78,19 @@ export async function signInFromClaims(db: Db, ctx: AuditCtx, issuer: string, cl
   });
 }
 
-const actorOf = (user: repo.UserRow) => ({ kind: 'user' as const, userId: user.id, isAdmin: user.isAdmin, memberships: [] });
+const actorOf = (user: repo.UserRow) => ({
+  kind: 'user' as const,
+  userId: user.id,
+  isAdmin: user.isAdmin,
+  memberships: [],
+});
 
 /** Creates a user ahead of sign-in (`steward users create`), or returns the existing one. */
-export async function ensureUser(db: Db, ctx: AuditCtx, input: { email: string; name: string; isAdmin?: boolean }) {
+export async function ensureUser(
+  db: Db,
+  ctx: AuditCtx,
+  input: { email: string; name: string; isAdmin?: boolean },
+) {
   return db.transaction(async (tx) => {
     const existing = await repo.findByEmail(tx, input.email);
     if (existing) {

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { id, timestamps } from '../columns.ts';
 import { datasets, licenceVersions } from './datasets.ts';
 import {
@@ -27,7 +38,10 @@ export const accessRequests = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Co-grantees named by the requester. */
     teamUserIds: uuid('team_user_ids').array().notNull().default(sql`'{}'::uuid[]`),
-    scope: jsonb('scope').$type<{ releases?: string[]; files?: string[] }>().notNull().default(sql`'{}'::jsonb`),
+    scope: jsonb('scope')
+      .$type<{ releases?: string[]; files?: string[] }>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     purposeCategory: text('purpose_category').notNull(),
     purposeDescription: text('purpose_description').notNull(),
     commercial: boolean('commercial').notNull(),
@@ -135,7 +149,10 @@ export const obligations = pgTable(
     verifiedAt: timestamp('verified_at', { withTimezone: true }),
     ...timestamps(),
   },
-  (t) => [index('obligations_grant_idx').on(t.grantId), index('obligations_status_due_idx').on(t.status, t.dueAt)],
+  (t) => [
+    index('obligations_grant_idx').on(t.grantId),
+    index('obligations_status_due_idx').on(t.status, t.dueAt),
+  ],
 );
 
 /** A model, dataset, paper or application built under a grant. */

@@ -20,6 +20,12 @@ export const grantStatus = pgEnum('grant_status', ['active', 'suspended', 'revok
 export const grantScope = pgEnum('grant_scope', ['dataset', 'release', 'file']);
 export const grantKind = pgEnum('grant_kind', ['click_through', 'request']);
 export const obligationStatus = pgEnum('obligation_status', ['pending', 'fulfilled', 'overdue', 'waived']);
-export const derivedWorkKind = pgEnum('derived_work_kind', ['model', 'dataset', 'paper', 'application', 'other']);
+export const derivedWorkKind = pgEnum('derived_work_kind', [
+  'model',
+  'dataset',
+  'paper',
+  'application',
+  'other',
+]);
 export const tokenScope = ['read', 'download', 'request'] as const;
 export type TokenScope = (typeof tokenScope)[number];

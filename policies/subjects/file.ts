@@ -2,7 +2,11 @@ import { type Actor, communitiesWithRole } from '../actor.ts';
 import type { RuleBuilder } from '../builder.ts';
 
 export function fileRules({ can }: RuleBuilder, actor: Actor): void {
-  const visible = { releaseStatus: 'published', datasetStatus: 'published', datasetTier: { $ne: 'closed' } } as const;
+  const visible = {
+    releaseStatus: 'published',
+    datasetStatus: 'published',
+    datasetTier: { $ne: 'closed' },
+  } as const;
   can('read', 'File', visible);
   // Open files: anyone, no login (still logged).
   can('download', 'File', { ...visible, tier: 'open', status: 'available' });

@@ -15,7 +15,12 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     const p = await (await app.api('/auth/providers')).json();
     expect(p).toMatchObject({ development: true, issuer: `${app.url}/oidc` });
     expect(p.demoAccounts.map((a: { email: string }) => a.email)).toEqual(
-      expect.arrayContaining(['steward@example.org', 'builder@example.org', 'auditor@example.org', 'admin@example.org']),
+      expect.arrayContaining([
+        'steward@example.org',
+        'builder@example.org',
+        'auditor@example.org',
+        'admin@example.org',
+      ]),
     );
   });
 
@@ -45,7 +50,9 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     expect(u.subject).toBe('builder');
     const rows = await app.database.db.select().from(sessions).where(eq(sessions.userId, u.id));
     expect(rows.length).toBe(1);
-    expect(await app.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'user.created'))).toHaveLength(1);
+    expect(
+      await app.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'user.created')),
+    ).toHaveLength(1);
   });
 
   it('sets an HttpOnly, SameSite=Lax session cookie and a new session id at sign-in', async () => {
@@ -74,7 +81,9 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     await c.signIn('auditor');
     const [u] = await app.database.db.select().from(users).where(eq(users.email, 'auditor@example.org'));
     expect(u.subject).toBe('auditor');
-    expect((await app.database.db.select().from(users).where(eq(users.email, 'auditor@example.org'))).length).toBe(1);
+    expect(
+      (await app.database.db.select().from(users).where(eq(users.email, 'auditor@example.org'))).length,
+    ).toBe(1);
   });
 
   it('refuses cross-site state changes made with the session cookie (CSRF)', async () => {
@@ -82,7 +91,11 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     await c.signIn('builder');
     const evil = await c.fetch('/api/v1/tokens', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      headers: {
+        'content-type': 'application/json',
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
       body: JSON.stringify({ name: 'x' }),
     });
     expect(evil.status).toBe(403);
@@ -119,10 +132,14 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     expect(me.user.email).toBe('steward@example.org');
     expect(me.token.scopes).toEqual(['read', 'download']);
     const list = await (await app.api('/tokens', { token: t.token })).json();
-    expect(list.items.some((i: { id: string; token?: string }) => i.id === t.id && i.token === undefined)).toBe(true);
+    expect(
+      list.items.some((i: { id: string; token?: string }) => i.id === t.id && i.token === undefined),
+    ).toBe(true);
 
     // A token cannot mint or delete tokens: a leaked token must not breed.
-    expect((await app.api('/tokens', { method: 'POST', token: t.token, json: { name: 'more' } })).status).toBe(403);
+    expect(
+      (await app.api('/tokens', { method: 'POST', token: t.token, json: { name: 'more' } })).status,
+    ).toBe(403);
 
     const del = await c.fetch(`/api/v1/tokens/${t.id}`, { method: 'DELETE', headers: { origin: app.url } });
     expect(del.status).toBe(204);
@@ -131,7 +148,10 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     expect((await after.json()).code).toBe('invalid_token');
 
     const old = await app.user({ email: 'old@test.org' });
-    await app.database.db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.userId, old.id));
+    await app.database.db
+      .update(apiTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiTokens.userId, old.id));
     const expired = await app.api('/datasets', { token: old.token });
     expect(expired.status).toBe(401);
     expect((await app.api('/me', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
@@ -144,7 +164,9 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     const [bt] = await app.database.db.select().from(apiTokens).where(eq(apiTokens.userId, b.id));
     const c = new CookieClient(app.url);
     await c.signIn('builder');
-    expect((await c.fetch(`/api/v1/tokens/${bt.id}`, { method: 'DELETE', headers: { origin: app.url } })).status).toBe(404);
+    expect(
+      (await c.fetch(`/api/v1/tokens/${bt.id}`, { method: 'DELETE', headers: { origin: app.url } })).status,
+    ).toBe(404);
     expect(a).toBeTruthy();
   });
 

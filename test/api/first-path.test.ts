@@ -35,7 +35,11 @@ describe('the first path: admin → community → steward publishes → anyone d
   });
 
   it('a user without the admin role may not create communities', async () => {
-    const res = await app.api('/communities', { method: 'POST', token: steward.token, json: { slug: 'x', name: 'X' } });
+    const res = await app.api('/communities', {
+      method: 'POST',
+      token: steward.token,
+      json: { slug: 'x', name: 'X' },
+    });
     expect(res.status).toBe(403);
     expect((await res.json()).code).toBe('forbidden');
   });
@@ -44,18 +48,37 @@ describe('the first path: admin → community → steward publishes → anyone d
     const res = await app.api('/datasets', {
       method: 'POST',
       token: steward.token,
-      json: { community: 'river-people', slug: 'river-words', title: 'River words', summary: 'Words', tier: 'open' },
+      json: {
+        community: 'river-people',
+        slug: 'river-words',
+        title: 'River words',
+        summary: 'Words',
+        tier: 'open',
+      },
     });
     expect(res.status).toBe(201);
     const d = await res.json();
-    expect(d).toMatchObject({ slug: 'river-words', status: 'draft', tier: 'open', can: { update: true, publish: true } });
+    expect(d).toMatchObject({
+      slug: 'river-words',
+      status: 'draft',
+      tier: 'open',
+      can: { update: true, publish: true },
+    });
     expect((await app.api('/datasets/river-words')).status).toBe(404);
     const list = await (await app.api('/datasets')).json();
     expect(list.items.map((i: { slug: string }) => i.slug)).not.toContain('river-words');
   });
 
   it('the steward creates a release, registers a file and uploads it through the signed PUT', async () => {
-    expect((await app.api('/datasets/river-words/releases', { method: 'POST', token: steward.token, json: { tag: 'v1' } })).status).toBe(201);
+    expect(
+      (
+        await app.api('/datasets/river-words/releases', {
+          method: 'POST',
+          token: steward.token,
+          json: { tag: 'v1' },
+        })
+      ).status,
+    ).toBe(201);
     const reg = await app.api('/datasets/river-words/releases/v1/files', {
       method: 'POST',
       token: steward.token,
@@ -81,14 +104,23 @@ describe('the first path: admin → community → steward publishes → anyone d
       await app.api('/datasets/river-words/releases/v1/files', {
         method: 'POST',
         token: steward.token,
-        json: { name: 'other.txt', size: registered.length, sha256: sha(registered), mediaType: 'text/plain' },
+        json: {
+          name: 'other.txt',
+          size: registered.length,
+          sha256: sha(registered),
+          mediaType: 'text/plain',
+        },
       })
     ).json();
     await fetch(reg.upload.url, { method: 'PUT', headers: reg.upload.headers, body: other });
     const res = await app.api(`/files/${reg.id}/complete`, { method: 'POST', token: steward.token });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(await res.json()).toMatchObject({ code: 'checksum_mismatch', expected: sha(registered), actual: sha(other) });
+    expect(await res.json()).toMatchObject({
+      code: 'checksum_mismatch',
+      expected: sha(registered),
+      actual: sha(other),
+    });
     const [row] = await app.database.db.select().from(files).where(eq(files.id, reg.id));
     expect(row.status).toBe('failed');
     expect((await app.api(`/files/${reg.id}/download`, { token: steward.token })).status).toBe(409);
@@ -107,19 +139,30 @@ describe('the first path: admin → community → steward publishes → anyone d
     expect((await r2.json()).code).toBe('size_mismatch');
 
     // A release with unusable files cannot be published.
-    const pub = await app.api('/datasets/river-words/releases/v1/publish', { method: 'POST', token: steward.token });
+    const pub = await app.api('/datasets/river-words/releases/v1/publish', {
+      method: 'POST',
+      token: steward.token,
+    });
     expect(pub.status).toBe(409);
     expect((await pub.json()).code).toBe('release_incomplete');
 
     // The steward re-uploads the right bytes through a fresh signed PUT; now it verifies.
-    const up = await (await app.api(`/files/${reg.id}/upload`, { method: 'POST', token: steward.token })).json();
+    const up = await (
+      await app.api(`/files/${reg.id}/upload`, { method: 'POST', token: steward.token })
+    ).json();
     await fetch(up.upload.url, { method: 'PUT', headers: up.upload.headers, body: registered });
-    expect((await app.api(`/files/${reg.id}/complete`, { method: 'POST', token: steward.token })).status).toBe(200);
+    expect(
+      (await app.api(`/files/${reg.id}/complete`, { method: 'POST', token: steward.token })).status,
+    ).toBe(200);
   });
 
   it('publishes the release (then immutable) and the dataset', async () => {
     // v1 still holds the failed short.txt; v2 holds only verified files.
-    await app.api('/datasets/river-words/releases', { method: 'POST', token: steward.token, json: { tag: 'v2' } });
+    await app.api('/datasets/river-words/releases', {
+      method: 'POST',
+      token: steward.token,
+      json: { tag: 'v2' },
+    });
     const reg = await (
       await app.api('/datasets/river-words/releases/v2/files', {
         method: 'POST',
@@ -130,7 +173,10 @@ describe('the first path: admin → community → steward publishes → anyone d
     await fetch(reg.upload.url, { method: 'PUT', headers: reg.upload.headers, body: bytes });
     await app.api(`/files/${reg.id}/complete`, { method: 'POST', token: steward.token });
     fileId = reg.id;
-    const pub = await app.api('/datasets/river-words/releases/v2/publish', { method: 'POST', token: steward.token });
+    const pub = await app.api('/datasets/river-words/releases/v2/publish', {
+      method: 'POST',
+      token: steward.token,
+    });
     expect(pub.status).toBe(200);
     expect((await pub.json()).status).toBe('published');
     const again = await app.api('/datasets/river-words/releases/v2/files', {
@@ -150,7 +196,9 @@ describe('the first path: admin → community → steward publishes → anyone d
     expect(list.items.map((i: { slug: string }) => i.slug)).toContain('river-words');
     const page = await (await app.api('/datasets/river-words')).json();
     const v2 = page.releases.find((r: { tag: string }) => r.tag === 'v2');
-    expect(v2.files).toEqual([expect.objectContaining({ id: fileId, name: 'words.csv', sha256: sha(bytes), can: { download: true } })]);
+    expect(v2.files).toEqual([
+      expect.objectContaining({ id: fileId, name: 'words.csv', sha256: sha(bytes), can: { download: true } }),
+    ]);
     // The draft release v1 is the steward's business only.
     expect(page.releases.map((r: { tag: string }) => r.tag)).toEqual(['v2']);
 
@@ -173,12 +221,21 @@ describe('the first path: admin → community → steward publishes → anyone d
 
     const json = await app.api(`/files/${fileId}/download`, { headers: { accept: 'application/json' } });
     expect(json.status).toBe(200);
-    expect(await json.json()).toMatchObject({ sha256: sha(bytes), size: bytes.length, url: expect.stringContaining('X-Amz-Signature=') });
+    expect(await json.json()).toMatchObject({
+      sha256: sha(bytes),
+      size: bytes.length,
+      url: expect.stringContaining('X-Amz-Signature='),
+    });
   });
 
   it('a tampered or expired signed URL is refused by the store', async () => {
-    const { url } = await (await app.api(`/files/${fileId}/download`, { headers: { accept: 'application/json' } })).json();
-    const tampered = url.replace(/X-Amz-Signature=([0-9a-f])/, (_m: string, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    const { url } = await (
+      await app.api(`/files/${fileId}/download`, { headers: { accept: 'application/json' } })
+    ).json();
+    const tampered = url.replace(
+      /X-Amz-Signature=([0-9a-f])/,
+      (_m: string, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`,
+    );
     expect((await fetch(tampered)).status).toBe(403);
   });
 
@@ -211,7 +268,9 @@ describe('the first path: admin → community → steward publishes → anyone d
     expect((await app.api('/datasets/sacred-sites', { token: outsider.token })).status).toBe(404);
     expect((await app.api('/datasets/sacred-sites', { token: steward.token })).status).toBe(200);
 
-    expect((await app.api('/datasets/river-words/withdraw', { method: 'POST', token: steward.token })).status).toBe(200);
+    expect(
+      (await app.api('/datasets/river-words/withdraw', { method: 'POST', token: steward.token })).status,
+    ).toBe(200);
     expect((await app.api('/datasets/river-words')).status).toBe(404);
     // Its files stop at once: no new signed URL for a withdrawn dataset.
     expect((await app.api(`/files/${fileId}/download`)).status).toBe(404);

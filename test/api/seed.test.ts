@@ -47,7 +47,11 @@ describe('the demo seed and the token scopes on a real download', () => {
     expect((await app.api(`/files/${sample.id}/download`, { token: downloader.token })).status).toBe(302);
     // Without the `manage` scope a steward's token cannot change datasets.
     const steward = await app.user({ email: 'steward@example.org', scopes: ['read', 'download'] });
-    const patch = await app.api('/datasets/demo-word-list', { method: 'PATCH', token: steward.token, json: { title: 'x' } });
+    const patch = await app.api('/datasets/demo-word-list', {
+      method: 'PATCH',
+      token: steward.token,
+      json: { title: 'x' },
+    });
     expect(patch.status).toBe(403);
   });
 });

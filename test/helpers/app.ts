@@ -14,7 +14,12 @@ import { withDatabase } from './global-setup.ts';
 
 export interface TestApp extends Running {
   /** A user made ahead of sign-in, with a bearer token of the given scopes. */
-  user(opts: { email: string; name?: string; admin?: boolean; scopes?: string[] }): Promise<{ id: string; token: string }>;
+  user(opts: {
+    email: string;
+    name?: string;
+    admin?: boolean;
+    scopes?: string[];
+  }): Promise<{ id: string; token: string }>;
   api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -59,7 +64,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     ...running,
     async user({ email, name, admin, scopes }) {
-      const { user } = await ensureUser(db, systemCtx('test'), { email, name: name ?? email.split('@')[0], isAdmin: admin });
+      const { user } = await ensureUser(db, systemCtx('test'), {
+        email,
+        name: name ?? email.split('@')[0],
+        isAdmin: admin,
+      });
       const { token } = await createTokenFor({ ...systemCtx('test'), db, now: new Date() }, user.id, {
         name: 'test',
         scopes: (scopes ?? ['read', 'download', 'request', 'manage']) as never,

@@ -47,7 +47,8 @@ export class CookieClient {
   /** Signs in through the development IdP as one of its demo accounts. */
   async signIn(account: string, returnTo = '/') {
     const { res, url } = await this.follow(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
-    if (!url.includes('/oidc/interaction/')) throw new Error(`expected the IdP's sign-in page, got ${res.status} ${url}`);
+    if (!url.includes('/oidc/interaction/'))
+      throw new Error(`expected the IdP's sign-in page, got ${res.status} ${url}`);
     const html = await res.text();
     const action = /action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new Error('no sign-in form');

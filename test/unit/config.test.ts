@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../api/config.ts';
+
+describe('config', () => {
+  it('has embedded defaults for everything', () => {
+    const c = parseConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toMatch(/^file:.*data\/db$/);
+    expect(c.s3.endpoint).toBeUndefined();
+    expect(c.oidc.issuer).toBeUndefined();
+    expect(c.signedUrlTtlSeconds).toBe(300);
+  });
+
+  it('lists every invalid variable at once', () => {
+    try {
+      parseConfig({ PORT: 'eighty', SIGNED_URL_TTL_SECONDS: '0', S3_ENDPOINT: 'not a url' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      expect(msg).toContain('PORT');
+      expect(msg).toContain('SIGNED_URL_TTL_SECONDS');
+      expect(msg).toContain('S3_ENDPOINT');
+    }
+  });
+
+  it('refuses production without a real identity provider', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OIDC_ISSUER/);
+    expect(() => parseConfig({ OIDC_ISSUER: 'https://idp.example/' })).toThrow(/OIDC_CLIENT_ID/);
+    expect(() => parseConfig({ S3_ENDPOINT: 'https://s3.example' })).toThrow(/S3_ACCESS_KEY_ID/);
+    const c = parseConfig({
+      NODE_ENV: 'production',
+      OIDC_ISSUER: 'https://idp.example/realms/x',
+      OIDC_CLIENT_ID: 'steward',
+      PUBLIC_URL: 'https://steward.example/',
+    });
+    expect(c.publicUrl).toBe('https://steward.example');
+  });
+});
