@@ -100,16 +100,16 @@ export function createApp(deps: AppDeps): Express {
     proxy: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, path: '/' },
   });
-  // Bearer requests never touch the session table.
+  // API requests without our cookie (bearer tokens, anonymous scripts) never touch the session store.
   const maybeSession: express.RequestHandler = (req, res, next) =>
-    req.headers.authorization ? next() : sessions(req, res, next);
+    !req.headers.authorization && req.headers.cookie?.includes('steward.sid=') ? sessions(req, res, next) : next();
 
   const csrf = csrfGuard(publicOrigin);
 
   const oidc = config.oidc.issuer
     ? { issuer: config.oidc.issuer, clientId: config.oidc.clientId!, clientSecret: config.oidc.clientSecret }
     : { issuer: devIdp!.issuer, clientId: devIdp!.clientId, clientSecret: devIdp!.clientSecret };
-  app.use('/auth', maybeSession, csrf, oidcRoutes(db, { ...oidc, publicUrl: config.publicUrl }));
+  app.use('/auth', sessions, csrf, oidcRoutes(db, { ...oidc, publicUrl: config.publicUrl }));
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb', strict: true }));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenError, subject } from '@casl/ability';
-import { record } from '../audit/audit.ts';
+import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject } from '../datasets/datasets.present.ts';
 import { AppError, conflict, notFound, unprocessable } from '../errors.ts';
@@ -158,7 +158,7 @@ export async function issueDownload(ctx: Ctx, store: ObjectStore, id: string) {
       },
     );
   }
-  await record(ctx.db, ctx, 'download.issued', {
+  await recordAlone(ctx.db, ctx, 'download.issued', {
     subjectType: 'File',
     subjectId: f.id,
     communityId: f.communityId,

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: the download path against its floor, on a real PostgreSQL, in one run.
+ *
+ *   floor:    bare express 5 + one INSERT through drizzle + postgres.js (the same driver and pool)
+ *   download: GET /api/v1/files/:id/download for an open file, anonymous
+ *             (authenticate → policy → download.issued INSERT → presign → 302)
+ *
+ * Each server runs in its own process; autocannon runs here. Both get a warm-up, then rounds
+ * alternate floor / download so drift hits both alike. Report ratios, not absolute numbers.
+ *
+ * env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
+ * `steward_bench` is created beside it), BENCH_SECONDS (30), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2).
+ *
+ * `npm run bench -- start` measures start-up instead: a fresh data folder, then a second start, and
+ * the idle RSS of each.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import express from 'express';
+import postgres from 'postgres';
+
+const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
+function dbUrl(name: string) {
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** The floor server (child process): express + one INSERT per request. */
+async function floorServer() {
+  const client = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
+  const db = drizzle(client);
+  await db.execute(sql`create table if not exists bench_floor (id bigserial primary key, at timestamptz not null default now(), details jsonb not null)`);
+  const app = express();
+  app.get('/floor', async (_req, res) => {
+    await db.execute(sql`insert into bench_floor (details) values (${JSON.stringify({ action: 'download.issued' })}::jsonb)`);
+    res.redirect(302, 'http://127.0.0.1:1/signed');
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    console.log(`READY http://127.0.0.1:${port}/floor`);
+  });
+}
+
+function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; ms: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(ready);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve({ child, match: m, ms: performance.now() - t0 });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b) => {
+      if (process.env.BENCH_VERBOSE) process.stderr.write(b);
+    });
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}:\n${out}`)));
+  });
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  non3xx: number;
+}
+
+async function load(url: string, duration: number): Promise<Result> {
+  const r = await autocannon({ url, connections, duration, pipelining: 1 });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non3xx: r.non2xx - (r['3xx'] ?? 0) + r.errors + r.timeouts,
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function benchDownload() {
+  const name = 'steward_bench';
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = dbUrl(name);
+  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
+
+  const steward = await startChild(
+    ['scripts/steward.ts', 'serve'],
+    { DATABASE_URL: url, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'true' },
+    /running at (http:\/\/\S+)/,
+  );
+  const base = steward.match[1].replace('localhost', '127.0.0.1');
+  const page = await (await fetch(`${base}/api/v1/datasets/demo-word-list`)).json();
+  const fileId = page.releases[0].files[0].id as string;
+  const downloadUrl = `${base}/api/v1/files/${fileId}/download`;
+  const check = await fetch(downloadUrl, { redirect: 'manual' });
+  if (check.status !== 302) throw new Error(`download answered ${check.status}`);
+
+  const floor = await startChild(['scripts/bench.ts', 'floor-server'], { DATABASE_URL: url }, /READY (\S+)/);
+  const floorUrl = floor.match[1];
+
+  console.log(`warming up (5 s each), then ${rounds} round(s) of ${seconds} s, ${connections} connections`);
+  await load(floorUrl, 5);
+  await load(downloadUrl, 5);
+  const floors: Result[] = [];
+  const downloads: Result[] = [];
+  for (let i = 0; i < rounds; i++) {
+    floors.push(await load(floorUrl, seconds));
+    downloads.push(await load(downloadUrl, seconds));
+  }
+  const rss = rssMb(steward.child.pid!);
+  await stop(floor.child);
+  await stop(steward.child);
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const f = { rps: median(floors.map((r) => r.rps)), p99: median(floors.map((r) => r.p99)) };
+  const d = { rps: median(downloads.map((r) => r.rps)), p99: median(downloads.map((r) => r.p99)) };
+  console.log('\nround  route      req/s    p50 ms  p99 ms  errors');
+  floors.forEach((r, i) => {
+    const dr = downloads[i];
+    console.log(`${String(i + 1).padEnd(6)} floor     ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`);
+    console.log(`${String(i + 1).padEnd(6)} download  ${dr.rps.toFixed(0).padStart(7)}  ${String(dr.p50).padStart(6)}  ${String(dr.p99).padStart(6)}  ${dr.non3xx}`);
+  });
+  console.log(
+    `\nmedians: floor ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; download ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms` +
+      `\nratio: throughput ${(d.rps / f.rps).toFixed(2)} of the floor (target ≥ 0.60), p99 ${(d.p99 / f.p99).toFixed(2)}× the floor's (target ≤ 2)` +
+      `\nsteward process RSS after the run: ${rss.toFixed(0)} MB`,
+  );
+}
+
+async function benchStart() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'steward-start-'));
+  const env = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  for (const label of ['fresh data folder', 'second start']) {
+    const s = await startChild(['scripts/steward.ts', 'serve'], env, /running at (http:\/\/\S+)/);
+    await new Promise((r) => setTimeout(r, 5000));
+    console.log(`${label.padEnd(18)} ready in ${s.ms.toFixed(0)} ms (process spawn to listening), idle RSS ${rssMb(s.child.pid!).toFixed(0)} MB`);
+    await stop(s.child);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const mode = process.argv[2];
+if (mode === 'floor-server') await floorServer();
+else if (mode === 'start') await benchStart();
+else await benchDownload();
