@@ -102,7 +102,9 @@ export function createApp(deps: AppDeps): Express {
   });
   // API requests without our cookie (bearer tokens, anonymous scripts) never touch the session store.
   const maybeSession: express.RequestHandler = (req, res, next) =>
-    !req.headers.authorization && req.headers.cookie?.includes('steward.sid=') ? sessions(req, res, next) : next();
+    !req.headers.authorization && req.headers.cookie?.includes('steward.sid=')
+      ? sessions(req, res, next)
+      : next();
 
   const csrf = csrfGuard(publicOrigin);
 

@@ -39,10 +39,14 @@ function dbUrl(name: string) {
 async function floorServer() {
   const client = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
   const db = drizzle(client);
-  await db.execute(sql`create table if not exists bench_floor (id bigserial primary key, at timestamptz not null default now(), details jsonb not null)`);
+  await db.execute(
+    sql`create table if not exists bench_floor (id bigserial primary key, at timestamptz not null default now(), details jsonb not null)`,
+  );
   const app = express();
   app.get('/floor', async (_req, res) => {
-    await db.execute(sql`insert into bench_floor (details) values (${JSON.stringify({ action: 'download.issued' })}::jsonb)`);
+    await db.execute(
+      sql`insert into bench_floor (details) values (${JSON.stringify({ action: 'download.issued' })}::jsonb)`,
+    );
     res.redirect(302, 'http://127.0.0.1:1/signed');
   });
   const server = app.listen(0, '127.0.0.1', () => {
@@ -51,7 +55,11 @@ async function floorServer() {
   });
 }
 
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; ms: number }> {
+function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; ms: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
@@ -116,7 +124,14 @@ async function benchDownload() {
 
   const steward = await startChild(
     ['scripts/steward.ts', 'serve'],
-    { DATABASE_URL: url, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'true' },
+    {
+      DATABASE_URL: url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SEED_DEMO: 'true',
+    },
     /running at (http:\/\/\S+)/,
   );
   const base = steward.match[1].replace('localhost', '127.0.0.1');
@@ -149,8 +164,12 @@ async function benchDownload() {
   console.log('\nround  route      req/s    p50 ms  p99 ms  errors');
   floors.forEach((r, i) => {
     const dr = downloads[i];
-    console.log(`${String(i + 1).padEnd(6)} floor     ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`);
-    console.log(`${String(i + 1).padEnd(6)} download  ${dr.rps.toFixed(0).padStart(7)}  ${String(dr.p50).padStart(6)}  ${String(dr.p99).padStart(6)}  ${dr.non3xx}`);
+    console.log(
+      `${String(i + 1).padEnd(6)} floor     ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`,
+    );
+    console.log(
+      `${String(i + 1).padEnd(6)} download  ${dr.rps.toFixed(0).padStart(7)}  ${String(dr.p50).padStart(6)}  ${String(dr.p99).padStart(6)}  ${dr.non3xx}`,
+    );
   });
   console.log(
     `\nmedians: floor ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; download ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms` +
@@ -165,7 +184,9 @@ async function benchStart() {
   for (const label of ['fresh data folder', 'second start']) {
     const s = await startChild(['scripts/steward.ts', 'serve'], env, /running at (http:\/\/\S+)/);
     await new Promise((r) => setTimeout(r, 5000));
-    console.log(`${label.padEnd(18)} ready in ${s.ms.toFixed(0)} ms (process spawn to listening), idle RSS ${rssMb(s.child.pid!).toFixed(0)} MB`);
+    console.log(
+      `${label.padEnd(18)} ready in ${s.ms.toFixed(0)} ms (process spawn to listening), idle RSS ${rssMb(s.child.pid!).toFixed(0)} MB`,
+    );
     await stop(s.child);
   }
   rmSync(dataDir, { recursive: true, force: true });

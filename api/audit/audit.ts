@@ -18,7 +18,13 @@ export interface AuditTarget {
 function row(ctx: AuditCtx, action: string, target: AuditTarget) {
   const actor = ctx.actor;
   return {
-    actorType: ctx.system ? 'system' : actor.kind === 'anonymous' ? 'anonymous' : actor.token ? 'token' : 'user',
+    actorType: ctx.system
+      ? 'system'
+      : actor.kind === 'anonymous'
+        ? 'anonymous'
+        : actor.token
+          ? 'token'
+          : 'user',
     actorId: actor.kind === 'user' ? actor.userId : null,
     actorTokenId: actor.kind === 'user' ? (actor.token?.id ?? null) : null,
     actorIpHash: actor.kind === 'anonymous' ? ctx.ipHash : null,
@@ -41,7 +47,9 @@ export async function record(tx: Db, ctx: AuditCtx, action: string, target: Audi
   await tx.insert(auditEvents).values(row(ctx, action, target));
 }
 
-const columns = Object.keys(row({ actor: { kind: 'anonymous' }, requestId: '', ipHash: null }, '', { subjectType: '', subjectId: '' })) as (keyof ReturnType<typeof row>)[];
+const columns = Object.keys(
+  row({ actor: { kind: 'anonymous' }, requestId: '', ipHash: null }, '', { subjectType: '', subjectId: '' }),
+) as (keyof ReturnType<typeof row>)[];
 const appendQuery = (db: Db) =>
   db
     .insert(auditEvents)

@@ -214,7 +214,11 @@ describe('the first path: admin → community → steward publishes → anyone d
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'download.issued'), eq(auditEvents.subjectId, fileId)));
     expect(events.length).toBe(before + 1);
-    expect(events[0]).toMatchObject({ actorType: 'anonymous', subjectType: 'File', details: { sha256: sha(bytes), tier: 'open' } });
+    expect(events[0]).toMatchObject({
+      actorType: 'anonymous',
+      subjectType: 'File',
+      details: { sha256: sha(bytes), tier: 'open' },
+    });
     expect(events[0].actorIpHash).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const got = Buffer.from(await (await fetch(location)).arrayBuffer());
     expect(sha(got)).toBe(sha(bytes));
