@@ -18,6 +18,7 @@ import { filesRoutes } from './files/files.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
 import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
+import { openApiDocument } from './openapi.ts';
 import { releasesRoutes } from './releases/releases.routes.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 import { tokensRoutes } from './tokens/tokens.routes.ts';
@@ -117,6 +118,10 @@ export function createApp(deps: AppDeps): Express {
   api.use(express.json({ limit: '100kb', strict: true }));
   api.get('/health', async (_req, res) => {
     res.json({ status: 'ok', db: database.kind, storage: deps.storageKind, version: config.version });
+  });
+  const openapi = openApiDocument(config.publicUrl, config.version);
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
   api.get('/auth/providers', (_req, res) => {
     res.json({

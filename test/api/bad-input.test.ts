@@ -262,3 +262,23 @@ describe('bad input', () => {
     await expectProblem(await app.api('/tokens'), 401, 'unauthenticated');
   });
 });
+
+describe('the OpenAPI document', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  it('is served as OpenAPI 3.1 with the request schemas the API validates with', async () => {
+    const doc = await (await app.api('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.license.identifier).toBe('EUPL-1.2');
+    const reg =
+      doc.paths['/datasets/{slug}/releases/{tag}/files'].post.requestBody.content['application/json'].schema;
+    expect(reg.required).toEqual(expect.arrayContaining(['name', 'size', 'sha256']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/files/{id}/download', '/tokens', '/datasets']),
+    );
+  });
+});

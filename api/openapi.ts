@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
+import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
+import { RegisterFile } from './files/files.schema.ts';
+import { CreateRelease } from './releases/releases.schema.ts';
+import { CreateToken } from './tokens/tokens.schema.ts';
+
+const schema = (s: z.ZodType) =>
+  z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+
+const problem = {
+  description: 'RFC 9457 problem',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+const json = (description: string) => ({ description, content: { 'application/json': { schema: {} } } });
+const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
+const slug = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
+const tag = { name: 'tag', in: 'path', required: true, schema: { type: 'string' } };
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem };
+
+function queryParams(s: z.ZodObject) {
+  const js = schema(s) as { properties: Record<string, object>; required?: string[] };
+  return Object.entries(js.properties).map(([name, sch]) => ({
+    name,
+    in: 'query',
+    required: js.required?.includes(name) ?? false,
+    schema: sch,
+  }));
+}
+
+/** The OpenAPI 3.1 description of `/api/v1`, built from the same zod schemas that validate requests. */
+export function openApiDocument(publicUrl: string, version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Steward API',
+      version,
+      license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
+      description:
+        'A data commons with conditions. Errors are application/problem+json with a stable `code`.',
+    },
+    servers: [{ url: `${publicUrl}/api/v1` }],
+    security: [{}, { bearer: [] }, { cookie: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token (`stw_…`)' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'steward.sid' },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string' },
+            detail: { type: 'string' },
+            requestId: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { path: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    paths: {
+      '/health': { get: { summary: 'Health', responses: { '200': json('status, db, storage, version') } } },
+      '/me': {
+        get: {
+          summary: 'The caller, memberships and packed CASL rules',
+          responses: { '200': json('me'), '401': problem },
+        },
+      },
+      '/auth/providers': {
+        get: { summary: 'Identity provider in use', responses: { '200': json('providers') } },
+      },
+      '/communities': {
+        get: { summary: 'List communities', responses: { '200': json('communities') } },
+        post: {
+          summary: 'Create a community (admin)',
+          requestBody: body(CreateCommunity),
+          responses: { '201': json('community'), ...errors },
+        },
+      },
+      '/communities/{slug}': {
+        get: {
+          summary: 'A community',
+          parameters: [slug],
+          responses: { '200': json('community'), '404': problem },
+        },
+      },
+      '/communities/{slug}/members': {
+        post: {
+          summary: 'Add a member',
+          parameters: [slug],
+          requestBody: body(AddMember),
+          responses: { '201': json('member'), ...errors },
+        },
+      },
+      '/datasets': {
+        get: {
+          summary: 'Catalog',
+          parameters: queryParams(ListDatasets),
+          responses: { '200': json('{ items, nextCursor }'), '400': problem },
+        },
+        post: {
+          summary: 'Create a dataset (steward)',
+          requestBody: body(CreateDataset),
+          responses: { '201': json('dataset'), ...errors },
+        },
+      },
+      '/datasets/{slug}': {
+        get: {
+          summary: 'A dataset page',
+          parameters: [slug],
+          responses: { '200': json('dataset'), '404': problem },
+        },
+        patch: {
+          summary: 'Edit a dataset',
+          parameters: [slug],
+          requestBody: body(UpdateDataset),
+          responses: { '200': json('dataset'), ...errors },
+        },
+      },
+      '/datasets/{slug}/publish': {
+        post: { summary: 'Publish', parameters: [slug], responses: { '200': json('dataset'), ...errors } },
+      },
+      '/datasets/{slug}/withdraw': {
+        post: { summary: 'Withdraw', parameters: [slug], responses: { '200': json('dataset'), ...errors } },
+      },
+      '/datasets/{slug}/releases': {
+        post: {
+          summary: 'Create a release',
+          parameters: [slug],
+          requestBody: body(CreateRelease),
+          responses: { '201': json('release'), ...errors },
+        },
+      },
+      '/datasets/{slug}/releases/{tag}': {
+        get: {
+          summary: 'A release',
+          parameters: [slug, tag],
+          responses: { '200': json('release'), '404': problem },
+        },
+      },
+      '/datasets/{slug}/releases/{tag}/publish': {
+        post: {
+          summary: 'Publish a release (immutable after)',
+          parameters: [slug, tag],
+          responses: { '200': json('release'), ...errors },
+        },
+      },
+      '/datasets/{slug}/releases/{tag}/files': {
+        post: {
+          summary: 'Register a file; returns a signed PUT',
+          parameters: [slug, tag],
+          requestBody: body(RegisterFile),
+          responses: { '201': json('file with upload'), ...errors },
+        },
+      },
+      '/files/{id}/upload': {
+        post: {
+          summary: 'A fresh signed PUT',
+          parameters: [id],
+          responses: { '200': json('upload'), ...errors },
+        },
+      },
+      '/files/{id}/complete': {
+        post: {
+          summary: 'Verify the stored object (size, SHA-256)',
+          parameters: [id],
+          responses: { '200': json('file'), '422': problem, ...errors },
+        },
+      },
+      '/files/{id}/download': {
+        get: {
+          summary: 'Download gate',
+          description:
+            '302 to a short-lived signed URL after `download.issued` is committed; `Accept: application/json` gives `{ url, expiresAt, sha256, size }`.',
+          parameters: [id],
+          responses: {
+            '302': { description: 'signed URL in Location' },
+            '200': json('signed URL'),
+            ...errors,
+          },
+        },
+      },
+      '/tokens': {
+        get: { summary: 'My tokens', responses: { '200': json('tokens'), '401': problem } },
+        post: {
+          summary: 'Create a token (shown once)',
+          requestBody: body(CreateToken),
+          responses: { '201': json('token'), ...errors },
+        },
+      },
+      '/tokens/{id}': {
+        delete: {
+          summary: 'Delete a token',
+          parameters: [id],
+          responses: { '204': { description: 'deleted' }, ...errors },
+        },
+      },
+    },
+  };
+}
