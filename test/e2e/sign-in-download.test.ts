@@ -40,7 +40,7 @@ describe('browser: sign in, open a dataset, download a file', () => {
       await page.getByRole('link', { name: /sign in/i }).last().click();
     }
     await page.waitForURL(/\/oidc\/interaction\//);
-    await expect(page.getByText('Development identity provider')).toBeTruthy();
+    await page.getByText('Development identity provider').first().waitFor();
     await page.getByRole('button', { name: /Bea Builder/ }).click();
     await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/oidc'));
     await page.getByText('Bea Builder').first().waitFor();
