@@ -3,6 +3,7 @@ import { requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
+import { presentUpload } from './files.present.ts';
 import { completeFile, issueDownload, renewUpload } from './files.service.ts';
 
 export function filesRoutes(store: ObjectStore): Router {
@@ -32,12 +33,7 @@ export function filesRoutes(store: ObjectStore): Router {
     const { id } = UuidParam.parse(req.params);
     const upload = await renewUpload(req.ctx, store, id);
     res.json({
-      upload: {
-        method: upload.method,
-        url: upload.url,
-        headers: upload.headers,
-        expiresAt: upload.expiresAt,
-      },
+      upload: presentUpload(upload),
     });
   });
   return r;

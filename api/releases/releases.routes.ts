@@ -4,6 +4,7 @@ import { requireUser } from '../auth/authenticate.ts';
 import { presentFile, presentRelease } from '../datasets/datasets.present.ts';
 import { filesOf } from '../datasets/datasets.repo.ts';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
+import { presentUpload } from '../files/files.present.ts';
 import { RegisterFile } from '../files/files.schema.ts';
 import { registerFile } from '../files/files.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -41,12 +42,7 @@ export function releasesRoutes(store: ObjectStore): Router {
     } = await registerFile(req.ctx, store, slug, tag, RegisterFile.parse(req.body));
     res.status(201).json({
       ...presentFile(req.ctx.ability, d, rel, f),
-      upload: {
-        method: upload.method,
-        url: upload.url,
-        headers: upload.headers,
-        expiresAt: upload.expiresAt,
-      },
+      upload: presentUpload(upload),
     });
   });
   return r;
