@@ -20,9 +20,12 @@ export async function loadReadable(ctx: Ctx, slug: string) {
 
 const memberOf = (ctx: Ctx) => communitiesWithRole(ctx.actor, 'steward', 'reviewer', 'auditor', 'member');
 
+/** Members of the owning community also see drafts and files whose upload is not verified yet. */
+export const isInsider = (ctx: Ctx, communityId: string) => memberOf(ctx).includes(communityId);
+
 export async function getDataset(ctx: Ctx, slug: string) {
   const d = await loadReadable(ctx, slug);
-  const insider = memberOf(ctx).includes(d.communityId);
+  const insider = isInsider(ctx, d.communityId);
   const rels = await repo.releasesOf(ctx.db, d.id, insider);
   const fileRows = await repo.filesOf(
     ctx.db,

@@ -1,15 +1,13 @@
 import { Router } from 'express';
-import { communitiesWithRole } from '../../policies/index.ts';
 import { requireUser } from '../auth/authenticate.ts';
 import { presentFile, presentRelease } from '../datasets/datasets.present.ts';
-import { filesOf } from '../datasets/datasets.repo.ts';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
 import { presentUpload } from '../files/files.present.ts';
 import { RegisterFile } from '../files/files.schema.ts';
 import { registerFile } from '../files/files.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { CreateRelease, ReleaseParams } from './releases.schema.ts';
-import { createRelease, loadRelease, publishRelease } from './releases.service.ts';
+import { createRelease, getRelease, publishRelease } from './releases.service.ts';
 
 /** Mounted at `/datasets/:slug/releases`. */
 export function releasesRoutes(store: ObjectStore): Router {
@@ -21,16 +19,13 @@ export function releasesRoutes(store: ObjectStore): Router {
   });
   r.get('/:tag', async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);
-    const { d, r: rel } = await loadRelease(req.ctx, slug, tag);
-    const insider = communitiesWithRole(req.ctx.actor, 'steward', 'reviewer', 'auditor', 'member').includes(
-      d.communityId,
-    );
-    res.json(presentRelease(req.ctx.ability, d, rel, await filesOf(req.ctx.db, [rel.id], insider)));
+    const { d, r: rel, files } = await getRelease(req.ctx, slug, tag);
+    res.json(presentRelease(req.ctx.ability, d, rel, files));
   });
   r.post('/:tag/publish', requireUser, async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);
-    const { d, r: rel } = await publishRelease(req.ctx, slug, tag);
-    res.json(presentRelease(req.ctx.ability, d, rel, await filesOf(req.ctx.db, [rel.id], true)));
+    const { d, r: rel, files } = await publishRelease(req.ctx, slug, tag);
+    res.json(presentRelease(req.ctx.ability, d, rel, files));
   });
   r.post('/:tag/files', requireUser, async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);

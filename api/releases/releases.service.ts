@@ -3,7 +3,8 @@ import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { releaseSubject } from '../datasets/datasets.present.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
-import { loadReadable } from '../datasets/datasets.service.ts';
+import { filesOf } from '../datasets/datasets.repo.ts';
+import { isInsider, loadReadable } from '../datasets/datasets.service.ts';
 import { conflict, notFound } from '../errors.ts';
 import * as repo from './releases.repo.ts';
 import type { CreateRelease } from './releases.schema.ts';
@@ -14,6 +15,12 @@ export async function loadRelease(ctx: Ctx, slug: string, tag: string) {
   const r = await repo.findByTag(ctx.db, d.id, tag);
   if (!r || !ctx.ability.can('read', subject('Release', releaseSubject(d, r)))) throw notFound('release');
   return { d, r };
+}
+
+/** A release with the files the caller may see. */
+export async function getRelease(ctx: Ctx, slug: string, tag: string) {
+  const { d, r } = await loadRelease(ctx, slug, tag);
+  return { d, r, files: await filesOf(ctx.db, [r.id], isInsider(ctx, d.communityId)) };
 }
 
 export async function createRelease(ctx: Ctx, slug: string, input: CreateRelease) {
@@ -56,7 +63,7 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
       datasetId: d.id,
       details: { tag: r.tag, files: counts.total },
     });
-    return { d, r: published };
+    return { d, r: published, files: await filesOf(tx, [r.id], true) };
   });
 }
 
