@@ -1,0 +1,166 @@
+import type {
+  Community,
+  CreateCommunity,
+  CreateDataset,
+  CreateFile,
+  CreateRelease,
+  CreateToken,
+  DataFile,
+  Dataset,
+  DatasetQuery,
+  DatasetSummary,
+  FieldError,
+  Me,
+  NewFile,
+  NewToken,
+  Page,
+  Problem,
+  Providers,
+  Release,
+  Token,
+  UpdateDataset,
+} from './types';
+
+const BASE = '/api/v1';
+
+/** A non-2xx answer of the API, carrying its problem+json body. */
+export class ApiError extends Error implements Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: string;
+  readonly detail?: string;
+  readonly requestId?: string;
+  readonly errors?: FieldError[];
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title);
+    this.name = 'ApiError';
+    this.type = problem.type;
+    this.title = problem.title;
+    this.status = problem.status;
+    this.code = problem.code;
+    this.detail = problem.detail;
+    this.requestId = problem.requestId;
+    this.errors = problem.errors;
+  }
+
+  /** The message of the field error at `path` (e.g. `'slug'` or `'scopes.0'`), if any. */
+  fieldError(path: string): string | undefined {
+    return this.errors?.find((e) => fieldPath(e) === path)?.message;
+  }
+}
+
+/** A field error's path as a dotted string. */
+export function fieldPath(e: FieldError): string {
+  return Array.isArray(e.path) ? e.path.join('.') : String(e.path ?? '');
+}
+
+/** Turns anything thrown into an ApiError (network failures become status 0, code `network_error`). */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError({
+    type: 'about:blank',
+    title: 'The server could not be reached',
+    status: 0,
+    code: 'network_error',
+    detail: message,
+  });
+}
+
+async function problemFrom(res: Response): Promise<ApiError> {
+  let body: Partial<Problem> | null = null;
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    try {
+      body = (await res.json()) as Partial<Problem>;
+    } catch {
+      body = null;
+    }
+  }
+  return new ApiError({
+    type: body?.type ?? 'about:blank',
+    title: body?.title ?? (res.statusText || `HTTP ${res.status}`),
+    status: body?.status ?? res.status,
+    code: body?.code ?? `http_${res.status}`,
+    detail: body?.detail,
+    requestId: body?.requestId ?? res.headers.get('x-request-id') ?? undefined,
+    errors: Array.isArray(body?.errors) ? body.errors : undefined,
+  });
+}
+
+/** One JSON request; resolves to the parsed body (undefined for 204), rejects with ApiError. */
+export async function request<T>(method: string, path: string, body?: unknown, base = BASE): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, credentials: 'same-origin', headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(base + path, init);
+  } catch (err) {
+    throw toApiError(err);
+  }
+  if (!res.ok) throw await problemFrom(res);
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.includes('json')) return undefined as T;
+  return (await res.json()) as T;
+}
+
+const seg = encodeURIComponent;
+
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || v === false) continue;
+    sp.set(k, v === true ? '1' : String(v));
+  }
+  const s = sp.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The typed Steward API client used by every page. */
+export const api = {
+  me: () => request<Me>('GET', '/me'),
+  providers: () => request<Providers>('GET', '/auth/providers'),
+  logout: () => request<void>('POST', '/auth/logout', undefined, ''),
+
+  communities: () => request<{ items: Community[] }>('GET', '/communities'),
+  createCommunity: (body: CreateCommunity) => request<Community>('POST', '/communities', body),
+
+  datasets: (q: DatasetQuery = {}) =>
+    request<Page<DatasetSummary>>(
+      'GET',
+      `/datasets${query({
+        q: q.q,
+        tier: q.tier,
+        community: q.community,
+        includeDrafts: q.includeDrafts,
+        cursor: q.cursor,
+        limit: q.limit,
+      })}`,
+    ),
+  dataset: (slug: string) => request<Dataset>('GET', `/datasets/${seg(slug)}`),
+  createDataset: (body: CreateDataset) => request<Dataset>('POST', '/datasets', body),
+  updateDataset: (slug: string, body: UpdateDataset) =>
+    request<Dataset>('PATCH', `/datasets/${seg(slug)}`, body),
+  publishDataset: (slug: string) => request<Dataset>('POST', `/datasets/${seg(slug)}/publish`),
+  withdrawDataset: (slug: string) => request<Dataset>('POST', `/datasets/${seg(slug)}/withdraw`),
+
+  createRelease: (slug: string, body: CreateRelease) =>
+    request<Release>('POST', `/datasets/${seg(slug)}/releases`, body),
+  publishRelease: (slug: string, tag: string) =>
+    request<Release>('POST', `/datasets/${seg(slug)}/releases/${seg(tag)}/publish`),
+
+  createFile: (slug: string, tag: string, body: CreateFile) =>
+    request<NewFile>('POST', `/datasets/${seg(slug)}/releases/${seg(tag)}/files`, body),
+  completeFile: (id: string) => request<DataFile>('POST', `/files/${seg(id)}/complete`),
+
+  tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
+  createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),
+  deleteToken: (id: string) => request<void>('DELETE', `/tokens/${seg(id)}`),
+};

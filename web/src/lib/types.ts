@@ -1,0 +1,187 @@
+/**
+ * Response and request types of the Steward HTTP API (`/api/v1`), written from the contract in
+ * shared/design/API.md. Fields the server may add are allowed; none listed here may be renamed.
+ */
+
+export type Tier = 'open' | 'registered' | 'gated' | 'restricted' | 'closed';
+export const TIERS: readonly Tier[] = ['open', 'registered', 'gated', 'restricted', 'closed'];
+
+export type CommunityRole = 'steward' | 'reviewer' | 'auditor' | 'member';
+export type TokenScope = 'read' | 'download' | 'request';
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'download', 'request'];
+
+/** One field error of a problem+json `errors` array. */
+export interface FieldError {
+  path: string | (string | number)[];
+  message: string;
+}
+
+/** RFC 9457 problem details, as the API sends them. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+}
+
+export interface Membership {
+  communitySlug: string;
+  communityName: string;
+  role: CommunityRole;
+}
+
+export interface Me {
+  user: User | null;
+  memberships: Membership[];
+  rules: unknown[];
+}
+
+export interface DemoAccount {
+  email: string;
+  name: string;
+  role: string;
+}
+
+export interface Providers {
+  issuer: string;
+  development: boolean;
+  demoAccounts: DemoAccount[];
+}
+
+export interface Community {
+  slug: string;
+  name: string;
+  description: string | null;
+}
+
+export interface CreateCommunity {
+  slug: string;
+  name: string;
+  description?: string;
+  stewardEmail?: string;
+}
+
+export type DatasetStatus = 'draft' | 'published' | 'withdrawn';
+
+export interface DatasetSummary {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  tier: Tier;
+  status: DatasetStatus;
+  community: { slug: string; name: string };
+  keywords: string[];
+  createdAt: string;
+  updatedAt: string;
+  publishedAt: string | null;
+}
+
+export type FileStatus = 'pending' | 'available' | 'failed';
+
+export interface DataFile {
+  id: string;
+  name: string;
+  size: number;
+  mediaType: string;
+  sha256: string;
+  tier: Tier;
+  status: FileStatus;
+  downloadUrl: string;
+  can: { download: boolean };
+}
+
+export interface UploadInstructions {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type NewFile = DataFile & { upload: UploadInstructions };
+
+export type ReleaseStatus = 'draft' | 'published';
+
+export interface Release {
+  id: string;
+  tag: string;
+  notes: string | null;
+  status: ReleaseStatus;
+  publishedAt: string | null;
+  files: DataFile[];
+  can: { addFile: boolean; publish: boolean };
+}
+
+export interface Dataset extends DatasetSummary {
+  description: string;
+  releases: Release[];
+  can: { update: boolean; publish: boolean; withdraw: boolean; createRelease: boolean };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface DatasetQuery {
+  q?: string;
+  tier?: Tier | '';
+  community?: string;
+  includeDrafts?: boolean;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export interface CreateDataset {
+  community: string;
+  slug: string;
+  title: string;
+  summary: string;
+  description: string;
+  tier: Tier;
+  keywords?: string[];
+}
+
+export type UpdateDataset = Partial<
+  Pick<CreateDataset, 'title' | 'summary' | 'description' | 'tier' | 'keywords'>
+>;
+
+export interface CreateRelease {
+  tag: string;
+  notes?: string;
+}
+
+export interface CreateFile {
+  name: string;
+  size: number;
+  sha256: string;
+  mediaType: string;
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  /** The first characters of the token, to recognise it (not part of the written contract). */
+  prefix?: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export type NewToken = Token & { token: string };
+
+export interface CreateToken {
+  name: string;
+  scopes: TokenScope[];
+  expiresInDays?: number;
+}
