@@ -43,7 +43,14 @@ export function createDevIdp(opts: {
       },
     ],
     pkce: { required: () => true },
-    ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    ttl: {
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+      AccessToken: 600,
+      IdToken: 600,
+      AuthorizationCode: 60,
+    },
     cookies: { keys: [opts.cookieKey] },
     claims: {
       openid: ['sub'],

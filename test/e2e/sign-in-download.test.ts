@@ -12,11 +12,20 @@ describe('browser: sign in, open a dataset, download a file', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
+    if (!existsSync(executablePath))
+      throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
     app = await startTestApp({ SEED_DEMO: 'true' });
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -37,7 +46,10 @@ describe('browser: sign in, open a dataset, download a file', () => {
     await page.getByRole('link', { name: 'Sign in' }).first().click();
     // The sign-in page explains the development IdP; continue to it.
     if (!page.url().includes('/oidc/interaction/')) {
-      await page.getByRole('link', { name: /sign in/i }).last().click();
+      await page
+        .getByRole('link', { name: /sign in/i })
+        .last()
+        .click();
     }
     await page.waitForURL(/\/oidc\/interaction\//);
     await page.getByText('Development identity provider').first().waitFor();
@@ -55,7 +67,10 @@ describe('browser: sign in, open a dataset, download a file', () => {
     const file = meta.releases[0].files[0];
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('link', { name: /download/i }).first().click(),
+      page
+        .getByRole('link', { name: /download/i })
+        .first()
+        .click(),
     ]);
     const path = await download.path();
     const bytes = readFileSync(path);
