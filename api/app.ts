@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", ...inlineScriptHashes()],
+          scriptSrc: [() => ["'self'", ...inlineScriptHashes()].join(' ')],
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'", deps.storageOrigin],
@@ -112,7 +112,12 @@ export function createApp(deps: AppDeps): Express {
   const oidc = config.oidc.issuer
     ? { issuer: config.oidc.issuer, clientId: config.oidc.clientId!, clientSecret: config.oidc.clientSecret }
     : { issuer: devIdp!.issuer, clientId: devIdp!.clientId, clientSecret: devIdp!.clientSecret };
-  app.use('/auth', sessions, csrf, oidcRoutes(db, { ...oidc, publicUrl: config.publicUrl }));
+  app.use(
+    '/auth',
+    sessions,
+    csrf,
+    oidcRoutes(db, { ...oidc, publicUrl: config.publicUrl, development: !!devIdp }),
+  );
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb', strict: true }));

@@ -1,19 +1,28 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
 export const webBuildDir = resolve(dirname(fileURLToPath(import.meta.url)), '../web/build');
 
-/** The sha256 CSP sources of the inline scripts in the built index.html (SvelteKit's SPA bootstrap). */
+let cached: { mtimeMs: number; hashes: string[] } | undefined;
+
+/**
+ * The sha256 CSP sources of the inline scripts in the built index.html (SvelteKit's SPA bootstrap),
+ * recomputed when the file changes, so a rebuild does not need a restart.
+ */
 export function inlineScriptHashes(dir = webBuildDir): string[] {
   const index = resolve(dir, 'index.html');
   if (!existsSync(index)) return [];
+  const { mtimeMs } = statSync(index);
+  if (cached?.mtimeMs === mtimeMs) return cached.hashes;
   const html = readFileSync(index, 'utf8');
-  return [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+  const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
     (m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`,
   );
+  cached = { mtimeMs, hashes };
+  return hashes;
 }
 
 /** Serves the built web app, with `index.html` for every non-API path (client-side routing). */

@@ -12,6 +12,8 @@ export interface OidcSettings {
   clientId: string;
   clientSecret?: string;
   publicUrl: string;
+  /** The built-in development IdP: ask for an account every time, so sign-out lets you switch. */
+  development?: boolean;
 }
 
 /** Only same-site paths are accepted as a place to return to after sign-in (no open redirect). */
@@ -81,7 +83,7 @@ export function oidcRoutes(db: Db, settings: OidcSettings): Router {
   r.get('/login', limited, async (req, res, next) => {
     await ensureStrategy();
     req.session.returnTo = safeReturnTo(req.query.returnTo);
-    auth.authenticate(name)(req, res, next);
+    auth.authenticate(name, settings.development ? { prompt: 'login' } : {})(req, res, next);
   });
 
   r.get('/callback', limited, async (req, res, next) => {

@@ -182,6 +182,15 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     expect(me.user).toBeNull();
   });
 
+  it('after sign-out, the next sign-in may choose another account', async () => {
+    const c = new CookieClient(app.url);
+    await c.signIn('builder');
+    await c.fetch('/auth/logout', { method: 'POST', headers: { origin: app.url } });
+    await c.signIn('steward');
+    const me = await (await c.fetch('/api/v1/me')).json();
+    expect(me.user.email).toBe('steward@example.org');
+  });
+
   it('rejects a return address outside the site (no open redirect)', async () => {
     const c = new CookieClient(app.url);
     const { url } = await c.signIn('builder', '//evil.example/x');
