@@ -60,10 +60,27 @@ export class CookieClient {
     });
     let at = new URL(action, this.base).toString();
     const visited = [at];
-    while (r.status >= 300 && r.status < 400) {
-      at = new URL(r.headers.get('location')!, at).toString();
+    for (let hops = 0; hops < 20; hops++) {
+      if (r.status >= 300 && r.status < 400) {
+        at = new URL(r.headers.get('location')!, at).toString();
+        visited.push(at);
+        r = await this.fetch(at);
+        continue;
+      }
+      // oidc-provider ends a previous account's IdP session with a self-submitting form, as a browser would.
+      const page = r.headers.get('content-type')?.includes('html') ? await r.clone().text() : '';
+      const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(page);
+      if (!page.includes('document.forms[0].submit()') || !form) break;
+      const fields = new URLSearchParams();
+      for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g))
+        fields.set(m[1], m[2]);
+      at = new URL(form[1], at).toString();
       visited.push(at);
-      r = await this.fetch(at);
+      r = await this.fetch(at, {
+        method: 'POST',
+        body: fields,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.base },
+      });
     }
     return { res: r, url: at, visited };
   }
