@@ -7,9 +7,8 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { loadInstanceSecrets } from './instance.ts';
 import { seedDemo } from './seed/seed.service.ts';
-import { type EmbeddedS3, startEmbeddedS3 } from './storage/embedded-s3.ts';
 import type { ObjectStore } from './storage/object-store.ts';
-import { S3ObjectStore } from './storage/s3-store.ts';
+import { openStore } from './storage/open-store.ts';
 
 export interface Running {
   url: string;
@@ -21,35 +20,6 @@ export interface Running {
   /** True when this start seeded the demo data. */
   seeded: boolean;
   close(): Promise<void>;
-}
-
-/** Opens the store of the configuration: the one given, or the embedded S3-protocol server. */
-export async function openStore(config: Config, publicOrigin: string) {
-  let embedded: EmbeddedS3 | undefined;
-  let settings = config.s3;
-  if (!config.s3.endpoint) {
-    embedded = await startEmbeddedS3({
-      dataDir: config.dataDir,
-      bucket: config.s3.bucket,
-      allowedOrigins: [publicOrigin],
-    });
-    settings = {
-      ...config.s3,
-      endpoint: embedded.endpoint,
-      accessKeyId: embedded.accessKeyId,
-      secretAccessKey: embedded.secretAccessKey,
-    };
-  }
-  const store = new S3ObjectStore({
-    endpoint: settings.endpoint,
-    region: settings.region,
-    bucket: settings.bucket,
-    accessKeyId: settings.accessKeyId!,
-    secretAccessKey: settings.secretAccessKey!,
-    signedUrlTtlSeconds: config.signedUrlTtlSeconds,
-  });
-  await store.ensureBucket();
-  return { store, embedded, origin: new URL(settings.endpoint!).origin };
 }
 
 /**

@@ -5,10 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { systemCtx } from '../api/audit/audit.ts';
-import { openStore } from '../api/boot.ts';
 import { ConfigError, parseConfig } from '../api/config.ts';
 import { seedDemo } from '../api/seed/seed.service.ts';
-import { serve } from '../api/server.ts';
+import { openStore } from '../api/storage/open-store.ts';
 import { CreateToken } from '../api/tokens/tokens.schema.ts';
 import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { findByEmail } from '../api/users/users.repo.ts';
@@ -50,7 +49,8 @@ async function main(argv: string[]) {
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve();
+      // Loaded only here: the server pulls in the IdP and web stack the other commands do not need.
+      return (await import('../api/server.ts')).serve();
     case 'migrate':
       return withDb(async (d) => console.log(`migrations applied (${d.kind})`));
     case 'seed':
