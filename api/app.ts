@@ -72,24 +72,22 @@ export function createApp(deps: AppDeps): Express {
       });
   if (devIdp) app.use('/oidc', devIdp.router);
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: [() => ["'self'", ...inlineScriptHashes()].join(' ')],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'", deps.storageOrigin],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          upgradeInsecureRequests: secure ? [] : null,
-        },
-      },
-      strictTransportSecurity: secure,
-    }),
-  );
+  // Security headers everywhere; the Content-Security-Policy only where HTML is served (the web app),
+  // since the API answers JSON and the CSP costs a little on every download.
+  app.use(helmet({ contentSecurityPolicy: false, strictTransportSecurity: secure }));
+  const csp = helmet.contentSecurityPolicy({
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: [() => ["'self'", ...inlineScriptHashes()].join(' ')],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'", deps.storageOrigin],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      objectSrc: ["'none'"],
+      upgradeInsecureRequests: secure ? [] : null,
+    },
+  });
 
   const sessions = session({
     name: 'steward.sid',
@@ -145,7 +143,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(notFoundHandler);
   app.use('/api/v1', api);
 
-  app.use(webRoutes());
+  app.use(csp, webRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

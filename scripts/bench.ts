@@ -9,7 +9,7 @@
  * alternate floor / download so drift hits both alike. Report ratios, not absolute numbers.
  *
  * env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
- * `steward_bench` is created beside it), BENCH_SECONDS (30), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2).
+ * `steward_bench` is created beside it), BENCH_SECONDS (30), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3).
  *
  * `npm run bench -- start` measures start-up instead: a fresh data folder, then a second start, and
  * the idle RSS of each.
@@ -27,7 +27,7 @@ import postgres from 'postgres';
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function dbUrl(name: string) {
   const u = new URL(baseUrl);

@@ -281,6 +281,18 @@ describe('the first path: admin → community → steward publishes → anyone d
     expect((await app.api(`/files/${fileId}/download`, { token: outsider.token })).status).toBe(404);
   });
 
+  it('serves the web app for client-side routes, with a strict Content-Security-Policy', async () => {
+    const res = await fetch(`${app.url}/datasets/river-words`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<div');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')*;/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-eval');
+    const api = await app.api('/health');
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('the audit log refuses UPDATE and DELETE', async () => {
     await expect(app.database.db.delete(auditEvents)).rejects.toThrow();
     await expect(app.database.db.update(auditEvents).set({ action: 'forged' })).rejects.toThrow();
