@@ -4,6 +4,7 @@ import { Strategy } from 'openid-client/passport';
 import passport from 'passport';
 import type { Db } from '../../db/index.ts';
 import type { AuditCtx } from '../audit/audit.ts';
+import { AppError } from '../errors.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { type IdentityClaims, signInFromClaims } from '../users/users.service.ts';
 
@@ -72,13 +73,17 @@ export function oidcRoutes(db: Db, settings: OidcSettings): Router {
       })
       .catch((err) => {
         ready = undefined;
-        throw err;
+        throw new AppError(
+          503,
+          'idp_unavailable',
+          `The identity provider could not be reached: ${(err as Error).message}`,
+        );
       });
     return ready;
   };
 
   const r = express.Router();
-  const limited = rateLimit(db, { name: 'sign-in', limit: 30, windowSeconds: 60 });
+  const limited = rateLimit(db, { name: 'sign-in', limit: 60, windowSeconds: 60 });
 
   r.get('/login', limited, async (req, res, next) => {
     await ensureStrategy();

@@ -1,16 +1,11 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { communities, memberships, users } from '../../db/schema/index.ts';
+import { communities, memberships } from '../../db/schema/index.ts';
 
 export type CommunityRow = typeof communities.$inferSelect;
 
 export async function findBySlug(db: Db, slug: string) {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug));
-  return row;
-}
-
-export async function findById(db: Db, id: string) {
-  const [row] = await db.select().from(communities).where(eq(communities.id, id));
   return row;
 }
 
@@ -37,13 +32,4 @@ export async function addMembership(
     .onConflictDoNothing()
     .returning();
   return rows.length === 1;
-}
-
-export function members(db: Db, communityId: string) {
-  return db
-    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.communityId, communityId))
-    .orderBy(asc(users.name));
 }

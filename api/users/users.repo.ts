@@ -41,13 +41,6 @@ export async function updateProfile(db: Db, id: string, values: Partial<typeof u
   return row;
 }
 
-export async function membershipsOf(db: Db, userId: string): Promise<Membership[]> {
-  return db
-    .select({ communityId: memberships.communityId, role: memberships.role })
-    .from(memberships)
-    .where(eq(memberships.userId, userId));
-}
-
 export function membershipsWithCommunity(db: Db, userId: string) {
   return db
     .select({ communitySlug: communities.slug, communityName: communities.name, role: memberships.role })

@@ -198,3 +198,31 @@ describe('identity: OIDC sign-in through the development IdP, sessions, tokens',
     expect(new URL(url).pathname).toBe('/');
   });
 });
+
+describe('sign-in limits and a missing identity provider', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    // An issuer nobody answers at: sign-in must fail clearly, the rest of the platform must run.
+    app = await startTestApp({ OIDC_ISSUER: 'http://127.0.0.1:9/realms/none', OIDC_CLIENT_ID: 'steward' });
+  });
+  afterAll(() => app?.stop());
+
+  it('answers 503 idp_unavailable when the IdP cannot be reached, and the API still works', async () => {
+    const res = await fetch(`${app.url}/auth/login`, { redirect: 'manual' });
+    expect(res.status).toBe(503);
+    expect((await res.json()).code).toBe('idp_unavailable');
+    expect((await app.api('/health')).status).toBe(200);
+    expect((await (await app.api('/auth/providers')).json()).development).toBe(false);
+  });
+
+  it('counts sign-in attempts in the database and answers 429 past the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 62; i++)
+      statuses.push((await fetch(`${app.url}/auth/login`, { redirect: 'manual' })).status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const last = await fetch(`${app.url}/auth/login`, { redirect: 'manual' });
+    expect(last.status).toBe(429);
+    expect(last.headers.get('retry-after')).toBe('60');
+    expect((await last.json()).code).toBe('rate_limited');
+  });
+});
