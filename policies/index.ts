@@ -1,4 +1,5 @@
 export { subject } from '@casl/ability';
 export * from './ability.ts';
 export * from './actor.ts';
+export * from './sql.ts';
 export type * from './subjects/types.ts';

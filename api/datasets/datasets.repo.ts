@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { communities, datasets, files, releases } from '../../db/schema/index.ts';
 
@@ -42,10 +42,19 @@ export async function update(db: Db, id: string, values: Partial<typeof datasets
   return row;
 }
 
+/** Where the Dataset policy's fields live, for `accessibleWhere`. */
+export const datasetColumns = {
+  id: datasets.id,
+  communityId: datasets.communityId,
+  status: datasets.status,
+  tier: datasets.tier,
+};
+
 export interface ListFilter {
-  /** Communities whose every dataset the caller may see (drafts included). */
-  memberOf: string[];
-  includeDrafts: boolean;
+  /** What the caller may read, from the policy (`accessibleWhere`). */
+  visible: SQL;
+  /** Only published datasets (the public catalog), even where the caller could see drafts. */
+  publishedOnly: boolean;
   q?: string;
   tier?: DatasetRow['tier'];
   communitySlug?: string;
@@ -55,12 +64,8 @@ export interface ListFilter {
 
 /** The catalog: what the caller may see, filtered in SQL, newest first, keyset-paginated. */
 export async function list(db: Db, f: ListFilter): Promise<DatasetWithCommunity[]> {
-  const publicRule = and(eq(datasets.status, 'published'), ne(datasets.tier, 'closed'));
-  const visible =
-    f.includeDrafts && f.memberOf.length
-      ? or(publicRule, inArray(datasets.communityId, f.memberOf))
-      : publicRule;
-  const where: (SQL | undefined)[] = [visible];
+  const where: (SQL | undefined)[] = [f.visible];
+  if (f.publishedOnly) where.push(eq(datasets.status, 'published'));
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(

@@ -1,5 +1,5 @@
 import { ForbiddenError, subject } from '@casl/ability';
-import { communitiesWithRole } from '../../policies/index.ts';
+import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
 import { record } from '../audit/audit.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
@@ -49,8 +49,8 @@ export async function listDatasets(ctx: Ctx, q: ListDatasets) {
     after = { createdAt, id };
   }
   const rows = await repo.list(ctx.db, {
-    memberOf: memberOf(ctx),
-    includeDrafts: q.includeDrafts,
+    visible: accessibleWhere(ctx.ability, 'read', 'Dataset', repo.datasetColumns),
+    publishedOnly: !q.includeDrafts,
     q: q.q,
     tier: q.tier,
     communitySlug: q.community,

@@ -4,6 +4,18 @@ import { communities, datasets, files, releases } from '../../db/schema/index.ts
 
 export type FileRow = typeof files.$inferSelect;
 
+/** Where the File policy's fields live (a file joined to its release and dataset), for `accessibleWhere`. */
+export const fileColumns = {
+  id: files.id,
+  communityId: datasets.communityId,
+  datasetId: datasets.id,
+  tier: sql`coalesce(${files.tier}, ${datasets.tier})`,
+  datasetTier: datasets.tier,
+  status: files.status,
+  releaseStatus: releases.status,
+  datasetStatus: datasets.status,
+};
+
 /** Inserts unless the release already has a file of that name; undefined when it has. */
 export async function insert(db: Db, values: typeof files.$inferInsert) {
   const [row] = await db.insert(files).values(values).onConflictDoNothing().returning();
