@@ -34,6 +34,7 @@ export function authenticate(db: Db, ipSalt: string): RequestHandler {
         userId: p.userId,
         isAdmin: p.isAdmin,
         memberships: p.memberships,
+        grants: p.grants,
         token: { id: p.tokenId, scopes: p.scopes as never },
       };
       // Last-used is advisory: written at most every five minutes, off the request's path.
@@ -42,7 +43,14 @@ export function authenticate(db: Db, ipSalt: string): RequestHandler {
       }
     } else if (req.session?.userId) {
       const p = await loadPrincipal(db, req.session.userId);
-      if (p) actor = { kind: 'user', userId: p.id, isAdmin: p.isAdmin, memberships: p.memberships };
+      if (p)
+        actor = {
+          kind: 'user',
+          userId: p.id,
+          isAdmin: p.isAdmin,
+          memberships: p.memberships,
+          grants: p.grants,
+        };
     }
     req.ctx = {
       actor,

@@ -9,6 +9,7 @@ export const fileColumns = {
   id: files.id,
   communityId: datasets.communityId,
   datasetId: datasets.id,
+  releaseId: files.releaseId,
   tier: sql`coalesce(${files.tier}, ${datasets.tier})`,
   datasetTier: datasets.tier,
   status: files.status,

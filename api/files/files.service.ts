@@ -137,6 +137,7 @@ export async function issueDownload(ctx: Ctx, store: ObjectStore, id: string) {
     id: f.id,
     communityId: f.communityId,
     datasetId: f.datasetId,
+    releaseId: f.releaseId,
     tier: f.tier,
     datasetTier: f.datasetTier,
     status: f.status,

@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { apiTokens, memberships, users } from '../../db/schema/index.ts';
-import type { Membership } from '../../policies/index.ts';
+import { apiTokens, users } from '../../db/schema/index.ts';
+import { grantsInForce } from '../grants/grants.repo.ts';
+import { membershipsJson } from '../users/users.repo.ts';
 
 export async function insert(db: Db, values: typeof apiTokens.$inferInsert) {
   const [row] = await db.insert(apiTokens).values(values).returning();
@@ -30,9 +31,8 @@ const principalByHash = (db: Db) =>
       lastUsedAt: apiTokens.lastUsedAt,
       userId: users.id,
       isAdmin: users.isAdmin,
-      memberships: sql<
-        Membership[]
-      >`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
+      memberships: membershipsJson(users.id),
+      grants: grantsInForce(users.id),
     })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))

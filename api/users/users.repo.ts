@@ -1,7 +1,9 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/index.ts';
 import { communities, memberships, users } from '../../db/schema/index.ts';
 import type { Membership } from '../../policies/index.ts';
+import { grantsInForce } from '../grants/grants.repo.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -50,15 +52,24 @@ export function membershipsWithCommunity(db: Db, userId: string) {
     .orderBy(communities.name);
 }
 
-/** The user and their memberships in one round trip (the authentication hot path). */
+/** A user's memberships as a JSON array, for the principal queries. */
+export function membershipsJson(userId: AnyPgColumn | SQL): SQL<Membership[]> {
+  return sql<
+    Membership[]
+  >`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${userId}), '[]'::json)`;
+}
+
+// Drizzle leaves columns unqualified in a one-table select; the subqueries need "users"."id".
+const qualifiedUserId = sql`${users}.${sql.identifier('id')}`;
+
+/** The user, their memberships and grants in force, in one round trip (the authentication hot path). */
 export async function loadPrincipal(db: Db, userId: string) {
   const rows = await db
     .select({
       id: users.id,
       isAdmin: users.isAdmin,
-      memberships: sql<
-        Membership[]
-      >`coalesce((select json_agg(json_build_object('communityId', m.community_id, 'role', m.role)) from ${memberships} m where m.user_id = ${users.id}), '[]'::json)`,
+      memberships: membershipsJson(qualifiedUserId),
+      grants: grantsInForce(qualifiedUserId),
     })
     .from(users)
     .where(eq(users.id, userId));

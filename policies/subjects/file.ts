@@ -10,6 +10,26 @@ export function fileRules({ can }: RuleBuilder, actor: Actor): void {
   can('read', 'File', visible);
   // Open files: anyone, no login (still logged).
   can('download', 'File', { ...visible, tier: 'open', status: 'available' });
+  // Grantees: non-open, non-closed files the grant covers (its dataset, release or file scope).
+  const grants = actor.kind === 'user' ? (actor.grants ?? []) : [];
+  const covered = {
+    ...visible,
+    status: 'available',
+    tier: { $in: ['registered', 'gated', 'restricted'] },
+  } as const;
+  const ids = (scope: 'dataset' | 'release' | 'file') => [
+    ...new Set(
+      grants
+        .filter((g) => g.scope === scope)
+        .flatMap((g) => (scope === 'dataset' ? [g.datasetId] : g.scopeIds)),
+    ),
+  ];
+  const byDataset = ids('dataset');
+  const byRelease = ids('release');
+  const byFile = ids('file');
+  if (byDataset.length) can('download', 'File', { ...covered, datasetId: { $in: byDataset } });
+  if (byRelease.length) can('download', 'File', { ...covered, releaseId: { $in: byRelease } });
+  if (byFile.length) can('download', 'File', { ...covered, id: { $in: byFile } });
   const member = communitiesWithRole(actor, 'steward', 'reviewer', 'auditor', 'member');
   if (member.length) can('read', 'File', { communityId: { $in: member } });
   const steward = communitiesWithRole(actor, 'steward');

@@ -24,6 +24,7 @@ export interface FileSubject {
   id: string;
   communityId: string;
   datasetId: string;
+  releaseId: string;
   /** The effective tier: the file's override, else the dataset's. */
   tier: Tier;
   datasetTier: Tier;

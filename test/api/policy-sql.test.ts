@@ -130,6 +130,7 @@ describe('policies: in-memory decisions equal the SQL filters', () => {
                   id: file.id,
                   communityId: row.communityId,
                   datasetId: row.id,
+                  releaseId: rel.id,
                   tier: f.tier ?? d.tier,
                   datasetTier: d.tier,
                   status: f.status,
