@@ -1,35 +1,88 @@
 import { AbilityBuilder, createMongoAbility, type MongoAbility, type MongoQuery } from '@casl/ability';
 import { packRules } from '@casl/ability/extra';
 import type { Actor } from './actor.ts';
+import { accessRequestRules } from './subjects/access-request.ts';
+import { auditRules } from './subjects/audit.ts';
 import { communityRules } from './subjects/community.ts';
 import { datasetRules } from './subjects/dataset.ts';
 import { fileRules } from './subjects/file.ts';
+import { grantRules } from './subjects/grant.ts';
+import { licenceRules } from './subjects/licence.ts';
 import { releaseRules } from './subjects/release.ts';
 import { tokenRules } from './subjects/token.ts';
 
-export type Action =
-  | 'read'
-  | 'create'
-  | 'update'
-  | 'publish'
-  | 'withdraw'
-  | 'complete'
-  | 'download'
-  | 'delete'
-  | 'appoint';
-export type SubjectName = 'Dataset' | 'Release' | 'File' | 'Community' | 'Token' | 'all';
+export const actions = [
+  'read',
+  'create',
+  'update',
+  'publish',
+  'withdraw',
+  'complete',
+  'download',
+  'delete',
+  'appoint',
+  'accept',
+  'request',
+  'resubmit',
+  'review',
+  'suspend',
+  'reinstate',
+  'revoke',
+  'renew',
+  'verify',
+  'waive',
+  'submitEvidence',
+  'registerDerivedWork',
+] as const;
+export type Action = (typeof actions)[number];
+export type SubjectName =
+  | 'Dataset'
+  | 'Release'
+  | 'File'
+  | 'LicenceVersion'
+  | 'AccessRequest'
+  | 'Grant'
+  | 'Obligation'
+  | 'AuditEvent'
+  | 'Report'
+  | 'Community'
+  | 'Token'
+  | 'all';
 export type AppAbility = MongoAbility<
   [Action, SubjectName | { __caslSubjectType__?: SubjectName }],
   MongoQuery
 >;
 
-/** What each token scope allows; actions outside every scope of a token are removed. */
-const scopeActions: Record<string, Action[]> = {
-  read: ['read'],
-  download: ['download'],
-  request: [],
-  manage: ['create', 'update', 'publish', 'withdraw', 'complete', 'delete', 'appoint'],
-};
+const subjects: Exclude<SubjectName, 'all'>[] = [
+  'Dataset',
+  'Release',
+  'File',
+  'LicenceVersion',
+  'AccessRequest',
+  'Grant',
+  'Obligation',
+  'AuditEvent',
+  'Report',
+  'Community',
+  'Token',
+];
+
+/** The token scope an act needs: `read` reads, `download` downloads, `request` is the requester's side, `manage` the steward's. */
+export function scopeFor(
+  action: Action,
+  subjectType: SubjectName,
+): 'read' | 'download' | 'request' | 'manage' {
+  if (action === 'read') return 'read';
+  if (action === 'download') return 'download';
+  if (
+    (subjectType === 'Dataset' && (action === 'accept' || action === 'request')) ||
+    (subjectType === 'AccessRequest' && (action === 'withdraw' || action === 'resubmit')) ||
+    (subjectType === 'Obligation' && action === 'submitEvidence') ||
+    (subjectType === 'Grant' && action === 'registerDerivedWork')
+  )
+    return 'request';
+  return 'manage';
+}
 
 /** Builds the ability of an actor. Pure: no I/O, the same in the api and in the web app. */
 export function defineAbilityFor(actor: Actor): AppAbility {
@@ -39,23 +92,18 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   releaseRules(builder, actor);
   fileRules(builder, actor);
   tokenRules(builder, actor);
+  licenceRules(builder, actor);
+  accessRequestRules(builder, actor);
+  grantRules(builder, actor);
+  auditRules(builder, actor);
   if (actor.kind === 'user' && actor.token) {
-    const allowed = new Set(actor.token.scopes.flatMap((s) => scopeActions[s] ?? []));
-    const all: Action[] = [
-      'read',
-      'create',
-      'update',
-      'publish',
-      'withdraw',
-      'complete',
-      'download',
-      'delete',
-      'appoint',
-    ];
-    const denied = all.filter((a) => !allowed.has(a) && a !== 'read');
+    const held = new Set<string>(actor.token.scopes);
+    for (const subjectType of subjects) {
+      const denied = actions.filter((a) => !held.has(scopeFor(a, subjectType)) && a !== 'read');
+      if (denied.length) builder.cannot(denied, subjectType);
+    }
     // Managing one's own tokens with a token would let a leaked token mint more: never.
     builder.cannot(['create', 'delete'], 'Token');
-    if (denied.length) builder.cannot(denied, 'all');
   }
   return builder.build();
 }

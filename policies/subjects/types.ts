@@ -41,3 +41,49 @@ export interface TokenSubject {
   id: string;
   userId: string;
 }
+
+export interface LicenceVersionSubject {
+  id: string;
+  datasetId: string;
+  communityId: string;
+  status: 'published' | 'withdrawn';
+  datasetStatus: DatasetSubject['status'];
+  datasetTier: Tier;
+}
+
+export interface AccessRequestSubject {
+  id: string;
+  datasetId: string;
+  communityId: string;
+  requesterId: string;
+  status: 'submitted' | 'in_review' | 'approved' | 'denied' | 'returned' | 'withdrawn';
+}
+
+/** A grant as seen by one of its grantees (one row per grantee), or by the community. */
+export interface GrantSubject {
+  id: string;
+  datasetId: string;
+  communityId: string;
+  granteeId: string;
+  status: 'active' | 'suspended' | 'revoked' | 'expired';
+}
+
+export interface ObligationSubject {
+  id: string;
+  grantId: string;
+  communityId: string;
+  granteeId: string;
+  status: 'pending' | 'fulfilled' | 'overdue' | 'waived';
+}
+
+export interface AuditEventSubject {
+  communityId: string;
+}
+
+export interface ReportSubject {
+  communityId: string;
+  /** The community shares its reports with its members. */
+  sharedWithMembers: boolean;
+  /** The community publishes a transparency page. */
+  public: boolean;
+}
