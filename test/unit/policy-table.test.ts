@@ -1,0 +1,202 @@
+import { subject } from '@casl/ability';
+import { describe, expect, it } from 'vitest';
+import { type Actor, type CommunityRole, defineAbilityFor, type Tier } from '../../policies/index.ts';
+
+/**
+ * Every role × tier × dataset state × grant × token × action, against DOMAIN.md ("Who may do what")
+ * written out below as plain expectations — not derived from the policy code.
+ */
+const C = 'c0000000-0000-4000-8000-000000000001';
+const OTHER = 'c0000000-0000-4000-8000-000000000002';
+const D = 'd0000000-0000-4000-8000-000000000001';
+const R = 'r0000000-0000-4000-8000-000000000001';
+const F = 'f0000000-0000-4000-8000-000000000001';
+const ME = 'u0000000-0000-4000-8000-000000000001';
+
+type Who = 'anonymous' | 'outsider' | 'admin' | 'grantee' | 'stewardElsewhere' | CommunityRole;
+const whos: Who[] = [
+  'anonymous',
+  'outsider',
+  'admin',
+  'grantee',
+  'stewardElsewhere',
+  'member',
+  'reviewer',
+  'auditor',
+  'steward',
+];
+const tiers: Tier[] = ['open', 'registered', 'gated', 'restricted', 'closed'];
+const states = ['draft', 'published', 'withdrawn'] as const;
+type Token = 'session' | 'read' | 'download' | 'request' | 'manage' | 'all';
+const tokens: Token[] = ['session', 'read', 'download', 'request', 'manage', 'all'];
+const actions = ['read', 'download', 'request', 'decide', 'manage', 'audit'] as const;
+
+function actorFor(who: Who, token: Token): Actor {
+  if (who === 'anonymous') return { kind: 'anonymous' };
+  const role = ['member', 'reviewer', 'auditor', 'steward'].includes(who)
+    ? (who as CommunityRole)
+    : undefined;
+  return {
+    kind: 'user',
+    userId: ME,
+    isAdmin: who === 'admin',
+    memberships: role
+      ? [{ communityId: C, role }]
+      : who === 'stewardElsewhere'
+        ? [{ communityId: OTHER, role: 'steward' }]
+        : [],
+    grants: who === 'grantee' ? [{ id: 'g', datasetId: D, scope: 'dataset', scopeIds: [] }] : [],
+    token:
+      token === 'session'
+        ? undefined
+        : {
+            id: 't',
+            scopes: (token === 'all' ? ['read', 'download', 'request', 'manage'] : [token]) as never,
+          },
+  };
+}
+
+/** DOMAIN.md in words, one line per rule. */
+function expected(
+  who: Who,
+  tier: Tier,
+  state: (typeof states)[number],
+  token: Token,
+  action: (typeof actions)[number],
+): boolean {
+  const insider = ['member', 'reviewer', 'auditor', 'steward'].includes(who);
+  const signedIn = who !== 'anonymous';
+  const publicPage = state === 'published' && tier !== 'closed';
+  const scope = (s: Token) => token === 'session' || token === 'all' || token === s;
+  switch (action) {
+    // Anyone reads published, non-closed pages; the community's own people read all of theirs.
+    case 'read':
+      return publicPage || insider;
+    // Open files: anyone. Non-open: a grant in force (never closed). Stewards: their own files. Tokens need `download`.
+    case 'download':
+      if (!scope('download')) return false;
+      if (who === 'steward') return true;
+      if (!publicPage) return false;
+      if (tier === 'open') return true;
+      return who === 'grantee' && ['registered', 'gated', 'restricted'].includes(tier);
+    // Signed-in users accept a registered licence or request gated / restricted access. Tokens need `request`.
+    case 'request':
+      return (
+        signedIn &&
+        scope('request') &&
+        state === 'published' &&
+        ['registered', 'gated', 'restricted'].includes(tier)
+      );
+    // Stewards and reviewers of the community decide (review) requests — not the admin. Tokens need `manage`.
+    case 'decide':
+      return (who === 'steward' || who === 'reviewer') && scope('manage');
+    // Stewards manage their datasets. Tokens need `manage`.
+    case 'manage':
+      return who === 'steward' && scope('manage');
+    // Stewards and auditors read the audit log. Any token may read what its user may read.
+    case 'audit':
+      return who === 'steward' || who === 'auditor';
+  }
+}
+
+function decide(
+  actor: Actor,
+  tier: Tier,
+  state: (typeof states)[number],
+  action: (typeof actions)[number],
+): boolean {
+  const ability = defineAbilityFor(actor);
+  const dataset = { id: D, communityId: C, status: state, tier };
+  const file = {
+    id: F,
+    communityId: C,
+    datasetId: D,
+    releaseId: R,
+    tier,
+    datasetTier: tier,
+    status: 'available',
+    releaseStatus: 'published',
+    datasetStatus: state,
+  };
+  switch (action) {
+    case 'read':
+      return ability.can('read', subject('Dataset', dataset));
+    case 'download':
+      return ability.can('download', subject('File', file));
+    case 'request':
+      return ability.can(tier === 'registered' ? 'accept' : 'request', subject('Dataset', dataset));
+    case 'decide':
+      return ability.can(
+        'review',
+        subject('AccessRequest', {
+          id: 'a',
+          datasetId: D,
+          communityId: C,
+          requesterId: 'someone-else',
+          status: 'submitted',
+        }),
+      );
+    case 'manage':
+      return ability.can('update', subject('Dataset', dataset));
+    case 'audit':
+      return ability.can('read', subject('AuditEvent', { communityId: C }));
+  }
+}
+
+describe('the policy table', () => {
+  const rows: [Who, Tier, (typeof states)[number], Token, (typeof actions)[number]][] = [];
+  for (const who of whos)
+    for (const tier of tiers)
+      for (const state of states)
+        for (const token of tokens)
+          for (const action of actions)
+            if (!(who === 'anonymous' && token !== 'session')) rows.push([who, tier, state, token, action]);
+
+  it(`covers ${rows.length} cases`, () => {
+    const wrong = rows.filter(
+      ([who, tier, state, token, action]) =>
+        decide(actorFor(who, token), tier, state, action) !== expected(who, tier, state, token, action),
+    );
+    expect(wrong.map((r) => r.join(' · '))).toEqual([]);
+  });
+
+  it('a platform admin is not a steward: no gated download, no decisions, no management', () => {
+    const admin = actorFor('admin', 'session');
+    expect(decide(admin, 'gated', 'published', 'download')).toBe(false);
+    expect(decide(admin, 'gated', 'published', 'decide')).toBe(false);
+    expect(decide(admin, 'open', 'draft', 'manage')).toBe(false);
+    expect(defineAbilityFor(admin).can('create', 'Community')).toBe(true);
+  });
+
+  it('nobody reviews their own request', () => {
+    const steward = defineAbilityFor(actorFor('steward', 'session'));
+    const own = { id: 'a', datasetId: D, communityId: C, requesterId: ME, status: 'submitted' as const };
+    expect(steward.can('review', subject('AccessRequest', own))).toBe(false);
+    expect(steward.can('read', subject('AccessRequest', own))).toBe(true);
+  });
+
+  it('grants cover only their scope; closed and pending files are never granted', () => {
+    const base = actorFor('outsider', 'session') as Extract<Actor, { kind: 'user' }>;
+    const file = {
+      id: F,
+      communityId: C,
+      datasetId: D,
+      releaseId: R,
+      tier: 'gated' as Tier,
+      datasetTier: 'gated' as Tier,
+      status: 'available' as const,
+      releaseStatus: 'published' as const,
+      datasetStatus: 'published' as const,
+    };
+    const can = (grants: NonNullable<typeof base.grants>, f = file) =>
+      defineAbilityFor({ ...base, grants }).can('download', subject('File', f));
+    expect(can([{ id: 'g', datasetId: D, scope: 'release', scopeIds: [R] }])).toBe(true);
+    expect(can([{ id: 'g', datasetId: D, scope: 'release', scopeIds: ['other'] }])).toBe(false);
+    expect(can([{ id: 'g', datasetId: D, scope: 'file', scopeIds: [F] }])).toBe(true);
+    expect(can([{ id: 'g', datasetId: 'other', scope: 'dataset', scopeIds: [] }])).toBe(false);
+    const g = [{ id: 'g', datasetId: D, scope: 'dataset' as const, scopeIds: [] }];
+    expect(can(g, { ...file, tier: 'closed' })).toBe(false);
+    expect(can(g, { ...file, status: 'pending' as never })).toBe(false);
+    expect(can(g, { ...file, releaseStatus: 'draft' as never })).toBe(false);
+  });
+});
