@@ -11,6 +11,7 @@
  * env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
  * `steward_bench` is created beside it), BENCH_SECONDS (30), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3).
  *
+ * `npm run bench -- ability`: ability build + check for an actor with 100 grants (median µs).
  * `npm run bench -- start` measures start-up instead: a fresh data folder, then a second start, and
  * the idle RSS of each.
  */
@@ -192,7 +193,56 @@ async function benchStart() {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/** Ability build + one download check for an actor with 100 grants (no I/O): median µs per operation. */
+async function benchAbility() {
+  const { defineAbilityFor } = await import('../policies/index.ts');
+  const { subject } = await import('@casl/ability');
+  const grants = Array.from({ length: 100 }, (_, i) => ({
+    id: `g${i}`,
+    datasetId: `d${i}`,
+    scope: (i % 10 === 0 ? 'release' : i % 10 === 1 ? 'file' : 'dataset') as 'dataset' | 'release' | 'file',
+    scopeIds: i % 10 < 2 ? [`x${i}`] : [],
+  }));
+  const actor = {
+    kind: 'user' as const,
+    userId: 'u',
+    isAdmin: false,
+    memberships: [{ communityId: 'c1', role: 'member' as const }],
+    grants,
+    token: { id: 't', scopes: ['read', 'download'] as never },
+  };
+  const file = {
+    id: 'f',
+    communityId: 'c9',
+    datasetId: 'd57',
+    releaseId: 'r',
+    tier: 'gated',
+    datasetTier: 'gated',
+    status: 'available',
+    releaseStatus: 'published',
+    datasetStatus: 'published',
+  };
+  const samples: number[] = [];
+  for (let round = 0; round < 50; round++) {
+    const n = 400;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      if (!defineAbilityFor(actor).can('download', subject('File', { ...file }))) throw new Error('denied');
+    }
+    samples.push(Number(process.hrtime.bigint() - t0) / 1000 / n);
+  }
+  samples.sort((a, b) => a - b);
+  const cached = defineAbilityFor(actor);
+  const t1 = process.hrtime.bigint();
+  for (let i = 0; i < 20_000; i++) cached.can('download', subject('File', { ...file }));
+  const check = Number(process.hrtime.bigint() - t1) / 1000 / 20_000;
+  console.log(
+    `ability build + check, 100 grants: median ${samples[25].toFixed(1)} µs (p90 ${samples[45].toFixed(1)} µs); check on a built ability ${check.toFixed(2)} µs`,
+  );
+}
+
 const mode = process.argv[2];
 if (mode === 'floor-server') await floorServer();
+else if (mode === 'ability') await benchAbility();
 else if (mode === 'start') await benchStart();
 else await benchDownload();
