@@ -2,8 +2,9 @@
  * `npm run bench`: the download path against its floor, on a real PostgreSQL, in one run.
  *
  *   floor:    bare express 5 + one INSERT through drizzle + postgres.js (the same driver and pool)
- *   download: GET /api/v1/files/:id/download for an open file, anonymous
- *             (authenticate → policy → download.issued INSERT → presign → 302)
+ *   open:     GET /api/v1/files/:id/download for an open file, anonymous
+ *   gated:    the same for a gated file, bearer token, under a grant in force
+ *             (token → user, memberships, grants in one query → policy → download.issued INSERT → presign → 302)
  *
  * Each server runs in its own process; autocannon runs here. Both get a warm-up, then rounds
  * alternate floor / download so drift hits both alike. Report ratios, not absolute numbers.
@@ -24,6 +25,11 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import express from 'express';
 import postgres from 'postgres';
+import { systemCtx } from '../api/audit/audit.ts';
+import { createTokenFor } from '../api/tokens/tokens.service.ts';
+import { ensureUser } from '../api/users/users.service.ts';
+import { openDb } from '../db/index.ts';
+import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -99,8 +105,20 @@ interface Result {
   non3xx: number;
 }
 
-async function load(url: string, duration: number): Promise<Result> {
-  const r = await autocannon({ url, connections, duration, pipelining: 1 });
+interface Target {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+async function load(target: Target, duration: number): Promise<Result> {
+  const r = await autocannon({
+    url: target.url,
+    headers: target.headers,
+    connections,
+    duration,
+    pipelining: 1,
+  });
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -136,23 +154,73 @@ async function benchDownload() {
     /running at (http:\/\/\S+)/,
   );
   const base = steward.match[1].replace('localhost', '127.0.0.1');
-  const page = await (await fetch(`${base}/api/v1/datasets/demo-word-list`)).json();
-  const fileId = page.releases[0].files[0].id as string;
-  const downloadUrl = `${base}/api/v1/files/${fileId}/download`;
-  const check = await fetch(downloadUrl, { redirect: 'manual' });
-  if (check.status !== 302) throw new Error(`download answered ${check.status}`);
+  const fileOf = async (slug: string, name: string) => {
+    const page = await (await fetch(`${base}/api/v1/datasets/${slug}`)).json();
+    return {
+      datasetId: page.id as string,
+      fileId: page.releases[0].files.find((f: { name: string }) => f.name === name).id as string,
+    };
+  };
+  const open = await fileOf('demo-word-list', 'words.csv');
+  const gated = await fileOf('demo-oral-histories', 'transcripts.txt');
+
+  // A builder with a token and a grant in force on the gated dataset (through the services, as the
+  // access loop will create them).
+  const handle = await openDb(url);
+  const { user } = await ensureUser(handle.db, systemCtx('bench'), {
+    email: 'builder@example.org',
+    name: 'Bea Builder',
+  });
+  const { token } = await createTokenFor({ ...systemCtx('bench'), db: handle.db, now: new Date() }, user.id, {
+    name: 'bench',
+    scopes: ['read', 'download'],
+    expiresInDays: 1,
+  });
+  const [lv] = await handle.db
+    .insert(licenceVersions)
+    .values({ datasetId: gated.datasetId, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
+    .returning();
+  const [g] = await handle.db
+    .insert(grants)
+    .values({
+      datasetId: gated.datasetId,
+      kind: 'request',
+      licenceVersionId: lv.id,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    })
+    .returning();
+  await handle.db.insert(grantees).values({ grantId: g.id, userId: user.id });
+  await handle.close();
 
   const floor = await startChild(['scripts/bench.ts', 'floor-server'], { DATABASE_URL: url }, /READY (\S+)/);
-  const floorUrl = floor.match[1];
+  const targets: Target[] = [
+    { name: 'floor', url: floor.match[1] },
+    { name: 'open (anonymous)', url: `${base}/api/v1/files/${open.fileId}/download` },
+    {
+      name: 'gated (token, grant)',
+      url: `${base}/api/v1/files/${gated.fileId}/download`,
+      headers: { authorization: `Bearer ${token}` },
+    },
+  ];
+  for (const t of targets.slice(1)) {
+    const r = await fetch(t.url, { redirect: 'manual', headers: t.headers });
+    if (r.status !== 302) throw new Error(`${t.name} answered ${r.status}`);
+  }
 
-  console.log(`warming up (5 s each), then ${rounds} round(s) of ${seconds} s, ${connections} connections`);
-  await load(floorUrl, 5);
-  await load(downloadUrl, 5);
-  const floors: Result[] = [];
-  const downloads: Result[] = [];
+  console.log(
+    `warming up (5 s each), then ${rounds} round(s) of ${seconds} s per route, ${connections} connections`,
+  );
+  for (const t of targets) await load(t, 5);
+  const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
+  console.log('\nround  route                   req/s   p50 ms  p99 ms  errors');
   for (let i = 0; i < rounds; i++) {
-    floors.push(await load(floorUrl, seconds));
-    downloads.push(await load(downloadUrl, seconds));
+    for (const t of targets) {
+      const r = await load(t, seconds);
+      results.get(t.name)!.push(r);
+      console.log(
+        `${String(i + 1).padEnd(6)} ${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`,
+      );
+    }
   }
   const rss = rssMb(steward.child.pid!);
   await stop(floor.child);
@@ -160,23 +228,19 @@ async function benchDownload() {
   rmSync(dataDir, { recursive: true, force: true });
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const f = { rps: median(floors.map((r) => r.rps)), p99: median(floors.map((r) => r.p99)) };
-  const d = { rps: median(downloads.map((r) => r.rps)), p99: median(downloads.map((r) => r.p99)) };
-  console.log('\nround  route      req/s    p50 ms  p99 ms  errors');
-  floors.forEach((r, i) => {
-    const dr = downloads[i];
+  const summary = (name: string) => {
+    const rs = results.get(name)!;
+    return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)) };
+  };
+  const f = summary('floor');
+  console.log(`\nmedians (floor ${f.rps.toFixed(0)} req/s, p99 ${f.p99} ms):`);
+  for (const t of targets.slice(1)) {
+    const d = summary(t.name);
     console.log(
-      `${String(i + 1).padEnd(6)} floor     ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`,
+      `  ${t.name.padEnd(22)} ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms → throughput ${(d.rps / f.rps).toFixed(2)} of the floor (target ≥ 0.60), p99 ${(d.p99 / f.p99).toFixed(2)}× (target ≤ 2)`,
     );
-    console.log(
-      `${String(i + 1).padEnd(6)} download  ${dr.rps.toFixed(0).padStart(7)}  ${String(dr.p50).padStart(6)}  ${String(dr.p99).padStart(6)}  ${dr.non3xx}`,
-    );
-  });
-  console.log(
-    `\nmedians: floor ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; download ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms` +
-      `\nratio: throughput ${(d.rps / f.rps).toFixed(2)} of the floor (target ≥ 0.60), p99 ${(d.p99 / f.p99).toFixed(2)}× the floor's (target ≤ 2)` +
-      `\nsteward process RSS after the run: ${rss.toFixed(0)} MB`,
-  );
+  }
+  console.log(`steward process RSS after the run: ${rss.toFixed(0)} MB`);
 }
 
 async function benchStart() {
