@@ -1,14 +1,13 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/authenticate.ts';
 import { presentCommunity } from './communities.present.ts';
-import * as repo from './communities.repo.ts';
 import { AddMember, CommunityParams, CreateCommunity } from './communities.schema.ts';
-import { addMember, createCommunity, getCommunity } from './communities.service.ts';
+import { addMember, createCommunity, getCommunity, listCommunities } from './communities.service.ts';
 
 export function communitiesRoutes(): Router {
   const r = Router();
   r.get('/', async (req, res) => {
-    res.json({ items: (await repo.list(req.ctx.db)).map(presentCommunity) });
+    res.json({ items: (await listCommunities(req.ctx)).map(presentCommunity) });
   });
   r.post('/', requireUser, async (req, res) => {
     const row = await createCommunity(req.ctx, CreateCommunity.parse(req.body));

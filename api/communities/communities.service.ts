@@ -24,6 +24,10 @@ export async function createCommunity(ctx: Ctx, input: CreateCommunity) {
   });
 }
 
+export function listCommunities(ctx: Ctx) {
+  return repo.list(ctx.db);
+}
+
 export async function getCommunity(ctx: Ctx, slug: string) {
   const row = await repo.findBySlug(ctx.db, slug);
   if (!row) throw notFound('community');

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { communities, datasets, files, releases } from '../../db/schema/index.ts';
+import { communities, datasets, releases } from '../../db/schema/index.ts';
 
 export type DatasetRow = typeof datasets.$inferSelect;
 export type DatasetWithCommunity = DatasetRow & { communitySlug: string; communityName: string };
@@ -99,16 +99,4 @@ export function releasesOf(db: Db, datasetId: string, includeDrafts: boolean) {
       and(eq(releases.datasetId, datasetId), includeDrafts ? undefined : eq(releases.status, 'published')),
     )
     .orderBy(desc(releases.createdAt));
-}
-
-/** Files of the given releases; pending or failed uploads only when `includePending`. */
-export function filesOf(db: Db, releaseIds: string[], includePending: boolean) {
-  if (releaseIds.length === 0) return Promise.resolve([]);
-  return db
-    .select()
-    .from(files)
-    .where(
-      and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')),
-    )
-    .orderBy(asc(files.name));
 }

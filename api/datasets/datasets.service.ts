@@ -4,6 +4,7 @@ import { record } from '../audit/audit.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import * as filesRepo from '../files/files.repo.ts';
 import { datasetSubject } from './datasets.present.ts';
 import * as repo from './datasets.repo.ts';
 import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
@@ -27,7 +28,7 @@ export async function getDataset(ctx: Ctx, slug: string) {
   const d = await loadReadable(ctx, slug);
   const insider = isInsider(ctx, d.communityId);
   const rels = await repo.releasesOf(ctx.db, d.id, insider);
-  const fileRows = await repo.filesOf(
+  const fileRows = await filesRepo.listForReleases(
     ctx.db,
     rels.map((r) => r.id),
     insider,

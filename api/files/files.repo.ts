@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { communities, datasets, files, releases } from '../../db/schema/index.ts';
 
@@ -90,4 +90,16 @@ export async function findForDownload(db: Db, id: string) {
   }
   const [row] = await q.execute({ id });
   return row;
+}
+
+/** Files of the given releases; pending or failed uploads only when `includePending`. */
+export function listForReleases(db: Db, releaseIds: string[], includePending: boolean) {
+  if (releaseIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(files)
+    .where(
+      and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')),
+    )
+    .orderBy(asc(files.name));
 }

@@ -3,9 +3,9 @@ import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { releaseSubject } from '../datasets/datasets.present.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
-import { filesOf } from '../datasets/datasets.repo.ts';
 import { isInsider, loadReadable } from '../datasets/datasets.service.ts';
 import { conflict, notFound } from '../errors.ts';
+import { listForReleases } from '../files/files.repo.ts';
 import * as repo from './releases.repo.ts';
 import type { CreateRelease } from './releases.schema.ts';
 
@@ -20,7 +20,7 @@ export async function loadRelease(ctx: Ctx, slug: string, tag: string) {
 /** A release with the files the caller may see. */
 export async function getRelease(ctx: Ctx, slug: string, tag: string) {
   const { d, r } = await loadRelease(ctx, slug, tag);
-  return { d, r, files: await filesOf(ctx.db, [r.id], isInsider(ctx, d.communityId)) };
+  return { d, r, files: await listForReleases(ctx.db, [r.id], isInsider(ctx, d.communityId)) };
 }
 
 export async function createRelease(ctx: Ctx, slug: string, input: CreateRelease) {
@@ -63,7 +63,7 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
       datasetId: d.id,
       details: { tag: r.tag, files: counts.total },
     });
-    return { d, r: published, files: await filesOf(tx, [r.id], true) };
+    return { d, r: published, files: await listForReleases(tx, [r.id], true) };
   });
 }
 

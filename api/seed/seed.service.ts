@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
-import { communities, datasets, files, memberships, releases } from '../../db/schema/index.ts';
 import { type AuditCtx, record, systemCtx } from '../audit/audit.ts';
 import { demoAccounts } from '../auth/demo-accounts.ts';
+import * as communitiesRepo from '../communities/communities.repo.ts';
+import * as datasetsRepo from '../datasets/datasets.repo.ts';
+import * as filesRepo from '../files/files.repo.ts';
 import { claimFlag } from '../instance.ts';
+import * as releasesRepo from '../releases/releases.repo.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { ensureUser } from '../users/users.service.ts';
 
@@ -90,14 +93,12 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
       const { user } = await ensureUser(tx, ctx, { email: a.email, name: a.name, isAdmin: a.id === 'admin' });
       people.set(a.id, user.id);
     }
-    const [community] = await tx
-      .insert(communities)
-      .values({
-        slug: 'demo-collective',
-        name: 'Demo Language Collective',
-        description: 'A demonstration community that stewards language and environmental data.',
-      })
-      .returning();
+    const community = await communitiesRepo.insert(tx, {
+      slug: 'demo-collective',
+      name: 'Demo Language Collective',
+      description: 'A demonstration community that stewards language and environmental data.',
+    });
+    if (!community) throw new Error('the demo community exists already, but the seed flag was not set');
     await record(tx, ctx, 'community.created', {
       subjectType: 'Community',
       subjectId: community.id,
@@ -109,7 +110,7 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
       ['auditor', 'auditor'],
     ] as const) {
       const userId = people.get(id)!;
-      await tx.insert(memberships).values({ communityId: community.id, userId, role });
+      await communitiesRepo.addMembership(tx, community.id, userId, role);
       await record(tx, ctx, 'member.added', {
         subjectType: 'Membership',
         subjectId: `${community.id}:${userId}:${role}`,
@@ -118,32 +119,32 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
       });
     }
     for (const spec of demoDatasets) {
-      const [d] = await tx
-        .insert(datasets)
-        .values({
-          communityId: community.id,
-          slug: spec.slug,
-          title: spec.title,
-          summary: spec.summary,
-          description: spec.description,
-          tier: spec.tier,
-          keywords: spec.keywords,
-          languages: spec.languages,
-          status: 'published',
-          publishedAt: new Date(),
-          createdBy: people.get('steward'),
-        })
-        .returning();
-      const [r] = await tx
-        .insert(releases)
-        .values({ datasetId: d.id, tag: 'v1', status: 'published', publishedAt: new Date() })
-        .returning();
+      const d = await datasetsRepo.insert(tx, {
+        communityId: community.id,
+        slug: spec.slug,
+        title: spec.title,
+        summary: spec.summary,
+        description: spec.description,
+        tier: spec.tier,
+        keywords: spec.keywords,
+        languages: spec.languages,
+        status: 'published',
+        publishedAt: new Date(),
+        createdBy: people.get('steward'),
+      });
+      if (!d) throw new Error(`dataset ${spec.slug} exists already`);
+      const r = await releasesRepo.insert(tx, {
+        datasetId: d.id,
+        tag: 'v1',
+        status: 'published',
+        publishedAt: new Date(),
+      });
       for (const f of spec.files) {
         const id = randomUUID();
         const storageKey = `datasets/${d.id}/releases/${r.id}/${id}`;
         const bytes = Buffer.from(f.body);
         await store.put(storageKey, bytes, f.mediaType);
-        await tx.insert(files).values({
+        await filesRepo.insert(tx, {
           id,
           releaseId: r.id,
           name: f.name,
