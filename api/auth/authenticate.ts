@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../../db/index.ts';
 import { type Actor, anonymous, defineAbilityFor } from '../../policies/index.ts';
-import { AppError } from '../errors.ts';
+import { AppError, unauthorized } from '../errors.ts';
 import { findPrincipalByHash, touch } from '../tokens/tokens.repo.ts';
 import { hashToken, looksLikeToken } from '../tokens/tokens.service.ts';
 import { loadPrincipal } from '../users/users.repo.ts';
@@ -10,7 +10,7 @@ import { loadPrincipal } from '../users/users.repo.ts';
 const anonymousAbility = defineAbilityFor(anonymous);
 
 const invalidToken = () =>
-  new AppError(401, 'invalid_token', 'The bearer token is unknown, deleted or expired.', {});
+  new AppError(401, 'invalid_token', 'The bearer token is unknown, deleted or expired.');
 
 /**
  * Resolves the actor of every API request, from `Authorization: Bearer` or the session cookie, and
@@ -73,7 +73,6 @@ export function authenticate(db: Db, ipSalt: string): RequestHandler {
 
 /** 401 unless the caller is signed in (session or token). */
 export const requireUser: RequestHandler = (req, _res, next) => {
-  if (req.ctx.actor.kind !== 'user')
-    return next(new AppError(401, 'unauthenticated', 'Sign in or send a valid bearer token.'));
+  if (req.ctx.actor.kind !== 'user') return next(unauthorized());
   next();
 };

@@ -34,6 +34,33 @@ export const fileSubject = (d: DatasetWithCommunity, r: ReleaseRow, f: FileRow):
   datasetStatus: d.status,
 });
 
+/** The subject of a release not yet created, to ask whether the caller may create it. */
+export const draftReleaseSubject = (d: DatasetWithCommunity): ReleaseSubject => ({
+  id: '',
+  datasetId: d.id,
+  communityId: d.communityId,
+  status: 'draft',
+  datasetStatus: d.status,
+  datasetTier: d.tier,
+});
+
+/** The subject of a file about to be registered in release `r` (pending until verified). */
+export const newFileSubject = (
+  d: DatasetWithCommunity,
+  r: ReleaseRow,
+  tier?: FileSubject['tier'],
+): FileSubject => ({
+  id: '',
+  communityId: d.communityId,
+  datasetId: d.id,
+  releaseId: r.id,
+  tier: tier ?? d.tier,
+  datasetTier: d.tier,
+  status: 'pending',
+  releaseStatus: r.status,
+  datasetStatus: d.status,
+});
+
 /** The catalog entry of a dataset. */
 export function presentDatasetSummary(d: DatasetWithCommunity) {
   return {
@@ -85,24 +112,12 @@ export function presentRelease(
     publishedAt: r.publishedAt,
     files: fileRows.map((f) => presentFile(ability, d, r, f)),
     can: {
-      addFile: ability.can('create', subject('File', { ...fileSubjectStub(d, r) })),
+      addFile: ability.can('create', subject('File', newFileSubject(d, r))),
       publish:
         ability.can('publish', subject('Release', s)) && available > 0 && available === fileRows.length,
     },
   };
 }
-
-const fileSubjectStub = (d: DatasetWithCommunity, r: ReleaseRow): FileSubject => ({
-  id: '',
-  communityId: d.communityId,
-  datasetId: d.id,
-  releaseId: r.id,
-  tier: d.tier,
-  datasetTier: d.tier,
-  status: 'pending',
-  releaseStatus: r.status,
-  datasetStatus: d.status,
-});
 
 /** A dataset page: metadata, the releases and files the caller may see, and what the caller may do. */
 export function presentDataset(
@@ -126,16 +141,7 @@ export function presentDataset(
       update: ability.can('update', s),
       publish: ability.can('publish', s) && d.status !== 'published',
       withdraw: ability.can('withdraw', s) && d.status === 'published',
-      createRelease: ability.can('create', subject('Release', { ...releaseStubOf(d) })),
+      createRelease: ability.can('create', subject('Release', draftReleaseSubject(d))),
     },
   };
 }
-
-const releaseStubOf = (d: DatasetWithCommunity): ReleaseSubject => ({
-  id: '',
-  datasetId: d.id,
-  communityId: d.communityId,
-  status: 'draft',
-  datasetStatus: d.status,
-  datasetTier: d.tier,
-});

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { requireUser } from '../auth/authenticate.ts';
 import { presentDataset, presentDatasetSummary } from './datasets.present.ts';
 import { CreateDataset, DatasetParams, ListDatasets, UpdateDataset } from './datasets.schema.ts';
@@ -29,24 +29,28 @@ export function datasetsRoutes(): Router {
     const { d, rels } = await getDataset(req.ctx, slug);
     res.json(presentDataset(req.ctx.ability, d, rels));
   });
-  const transition =
-    (fn: typeof publishDataset) =>
-    async (
-      req: Parameters<Parameters<typeof r.post>[1]>[0],
-      res: Parameters<Parameters<typeof r.post>[1]>[1],
-    ) => {
+  // Every change answers with the dataset page as the caller now sees it.
+  const change =
+    (act: (req: Request, slug: string) => Promise<unknown>) => async (req: Request, res: Response) => {
       const { slug } = DatasetParams.parse(req.params);
-      await fn(req.ctx, slug);
+      await act(req, slug);
       const { d, rels } = await getDataset(req.ctx, slug);
       res.json(presentDataset(req.ctx.ability, d, rels));
     };
-  r.patch('/:slug', requireUser, async (req, res) => {
-    const { slug } = DatasetParams.parse(req.params);
-    await updateDataset(req.ctx, slug, UpdateDataset.parse(req.body));
-    const { d, rels } = await getDataset(req.ctx, slug);
-    res.json(presentDataset(req.ctx.ability, d, rels));
-  });
-  r.post('/:slug/publish', requireUser, transition(publishDataset));
-  r.post('/:slug/withdraw', requireUser, transition(withdrawDataset));
+  r.patch(
+    '/:slug',
+    requireUser,
+    change((req, slug) => updateDataset(req.ctx, slug, UpdateDataset.parse(req.body))),
+  );
+  r.post(
+    '/:slug/publish',
+    requireUser,
+    change((req, slug) => publishDataset(req.ctx, slug)),
+  );
+  r.post(
+    '/:slug/withdraw',
+    requireUser,
+    change((req, slug) => withdrawDataset(req.ctx, slug)),
+  );
   return r;
 }

@@ -12,7 +12,8 @@ export function filesRoutes(store: ObjectStore): Router {
     const { id } = UuidParam.parse(req.params);
     const out = await issueDownload(req.ctx, store, id);
     res.setHeader('Cache-Control', 'no-store');
-    if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
+    // Browsers follow the redirect; scripts asking for JSON get the signed URL to fetch themselves.
+    if (!req.accepts('html') && req.accepts('json')) {
       res.json({
         url: out.url,
         expiresAt: out.expiresAt,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ForbiddenError, subject } from '@casl/ability';
 import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
-import { fileSubject } from '../datasets/datasets.present.ts';
+import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
 import { AppError, conflict, notFound, unprocessable } from '../errors.ts';
-import { loadRelease } from '../releases/releases.service.ts';
+import { loadRelease, releaseImmutable } from '../releases/releases.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import * as repo from './files.repo.ts';
 import type { RegisterFile } from './files.schema.ts';
@@ -19,8 +19,7 @@ export async function registerFile(
 ) {
   const out = await ctx.db.transaction(async (tx) => {
     const { d, r } = await loadRelease({ ...ctx, db: tx }, slug, tag);
-    if (r.status !== 'draft')
-      throw conflict('release_immutable', 'This release is published and cannot change.');
+    if (r.status !== 'draft') throw releaseImmutable();
     const id = randomUUID();
     const candidate = {
       id,
@@ -32,11 +31,10 @@ export async function registerFile(
       tier: input.tier ?? null,
       // Server-made: the name a person typed never becomes part of a path.
       storageKey: `datasets/${d.id}/releases/${r.id}/${id}`,
-      status: 'pending' as const,
     };
     ForbiddenError.from(ctx.ability).throwUnlessCan(
       'create',
-      subject('File', fileSubject(d, r, { ...candidate, tier: candidate.tier } as repo.FileRow)),
+      subject('File', newFileSubject(d, r, input.tier)),
     );
     const f = await repo.insert(tx, candidate);
     if (!f) throw conflict('file_exists', `Release "${r.tag}" already has a file named "${input.name}".`);
@@ -57,8 +55,7 @@ async function loadForSteward(ctx: Ctx, id: string, action: 'complete') {
   const found = await repo.findWithParents(ctx.db, id);
   if (!found || !ctx.ability.can('read', subject('File', fileSubject(found.d, found.r, found.f))))
     throw notFound('file');
-  if (found.r.status !== 'draft')
-    throw conflict('release_immutable', 'This release is published and cannot change.');
+  if (found.r.status !== 'draft') throw releaseImmutable();
   ForbiddenError.from(ctx.ability).throwUnlessCan(
     action,
     subject('File', fileSubject(found.d, found.r, found.f)),

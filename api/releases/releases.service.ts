@@ -1,13 +1,16 @@
 import { ForbiddenError, subject } from '@casl/ability';
 import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
-import { releaseSubject } from '../datasets/datasets.present.ts';
-import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
+import { draftReleaseSubject, releaseSubject } from '../datasets/datasets.present.ts';
 import { isInsider, loadReadable } from '../datasets/datasets.service.ts';
 import { conflict, notFound } from '../errors.ts';
 import { listForReleases } from '../files/files.repo.ts';
 import * as repo from './releases.repo.ts';
 import type { CreateRelease } from './releases.schema.ts';
+
+/** A published release never changes. */
+export const releaseImmutable = () =>
+  conflict('release_immutable', 'This release is published and cannot change.');
 
 /** Loads a release the caller may read (404 otherwise), with its dataset. */
 export async function loadRelease(ctx: Ctx, slug: string, tag: string) {
@@ -27,7 +30,7 @@ export async function createRelease(ctx: Ctx, slug: string, input: CreateRelease
   return ctx.db.transaction(async (tx) => {
     const c = { ...ctx, db: tx };
     const d = await loadReadable(c, slug);
-    ForbiddenError.from(ctx.ability).throwUnlessCan('create', subject('Release', stub(d)));
+    ForbiddenError.from(ctx.ability).throwUnlessCan('create', subject('Release', draftReleaseSubject(d)));
     const r = await repo.insert(tx, { datasetId: d.id, tag: input.tag, notes: input.notes });
     if (!r) throw conflict('release_exists', `Release "${input.tag}" already exists.`);
     await record(tx, ctx, 'release.created', {
@@ -46,8 +49,7 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
   return ctx.db.transaction(async (tx) => {
     const c = { ...ctx, db: tx };
     const { d, r } = await loadRelease(c, slug, tag);
-    if (r.status === 'published')
-      throw conflict('release_immutable', 'This release is published and cannot change.');
+    if (r.status === 'published') throw releaseImmutable();
     ForbiddenError.from(ctx.ability).throwUnlessCan('publish', subject('Release', releaseSubject(d, r)));
     const counts = await repo.fileCounts(tx, r.id);
     if (counts.total === 0) throw conflict('release_empty', 'Add at least one file before publishing.');
@@ -55,7 +57,7 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
       throw conflict('release_incomplete', 'Every file must be uploaded and verified before publishing.');
     }
     const published = await repo.publish(tx, r.id);
-    if (!published) throw conflict('release_immutable', 'This release is published and cannot change.');
+    if (!published) throw releaseImmutable();
     await record(tx, ctx, 'release.published', {
       subjectType: 'Release',
       subjectId: r.id,
@@ -66,5 +68,3 @@ export async function publishRelease(ctx: Ctx, slug: string, tag: string) {
     return { d, r: published, files: await listForReleases(tx, [r.id], true) };
   });
 }
-
-const stub = (d: DatasetWithCommunity) => releaseSubject(d, { id: '', status: 'draft' } as repo.ReleaseRow);
