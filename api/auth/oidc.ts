@@ -48,8 +48,8 @@ export function oidcRoutes(db: Db, settings: OidcSettings): Router {
         auth.use(
           name,
           new Strategy(
-            { config, scope: 'openid email profile', callbackURL, name },
-            async (tokens, verified) => {
+            { config, scope: 'openid email profile', callbackURL, name, passReqToCallback: true },
+            async (req, tokens, verified) => {
               try {
                 const claims = tokens.claims() as IdentityClaims | undefined;
                 if (!claims) throw new Error('no ID token claims');
@@ -57,7 +57,12 @@ export function oidcRoutes(db: Db, settings: OidcSettings): Router {
                 const info = tokens.access_token
                   ? await client.fetchUserInfo(config, tokens.access_token, claims.sub)
                   : {};
-                const ctx: AuditCtx = { actor: { kind: 'anonymous' }, requestId: 'oidc', ipHash: null };
+                // The audit events of a sign-in carry the callback request's id, like every other act.
+                const ctx: AuditCtx = {
+                  actor: { kind: 'anonymous' },
+                  requestId: String(req.id),
+                  ipHash: null,
+                };
                 const user = await signInFromClaims(db, ctx, config.serverMetadata().issuer, {
                   ...claims,
                   ...info,
