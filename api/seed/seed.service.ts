@@ -133,6 +133,13 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
         createdBy: people.get('steward'),
       });
       if (!d) throw new Error(`dataset ${spec.slug} exists already`);
+      const where = { communityId: community.id, datasetId: d.id };
+      await record(tx, ctx, 'dataset.created', {
+        subjectType: 'Dataset',
+        subjectId: d.id,
+        ...where,
+        details: { slug: d.slug, tier: d.tier, seed: true },
+      });
       const r = await releasesRepo.insert(tx, {
         datasetId: d.id,
         tag: 'v1',
@@ -144,7 +151,7 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
         const storageKey = `datasets/${d.id}/releases/${r.id}/${id}`;
         const bytes = Buffer.from(f.body);
         await store.put(storageKey, bytes, f.mediaType);
-        await filesRepo.insert(tx, {
+        const row = await filesRepo.insert(tx, {
           id,
           releaseId: r.id,
           name: f.name,
@@ -156,12 +163,23 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
           status: 'available',
           completedAt: new Date(),
         });
+        await record(tx, ctx, 'file.completed', {
+          subjectType: 'File',
+          subjectId: row.id,
+          ...where,
+          details: { name: row.name, size: row.size, sha256: row.sha256, seed: true },
+        });
       }
+      await record(tx, ctx, 'release.published', {
+        subjectType: 'Release',
+        subjectId: r.id,
+        ...where,
+        details: { tag: r.tag, files: spec.files.length, seed: true },
+      });
       await record(tx, ctx, 'dataset.published', {
         subjectType: 'Dataset',
         subjectId: d.id,
-        communityId: community.id,
-        datasetId: d.id,
+        ...where,
         details: { slug: d.slug, seed: true },
       });
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../api/seed/seed.service.ts';
+import { auditEvents } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 describe('the demo seed and the token scopes on a real download', () => {
@@ -19,6 +20,16 @@ describe('the demo seed and the token scopes on a real download', () => {
     const list = await (await app.api('/datasets')).json();
     expect(list.items.length).toBeGreaterThanOrEqual(3);
     expect(list.items[0].community.slug).toBe('demo-collective');
+    // The seed is an act like any other: every row it made has its audit event.
+    const events = await app.database.db
+      .select({ action: auditEvents.action, actorType: auditEvents.actorType })
+      .from(auditEvents);
+    const count = (a: string) => events.filter((e) => e.action === a).length;
+    expect(count('dataset.created')).toBe(3);
+    expect(count('dataset.published')).toBe(3);
+    expect(count('release.published')).toBe(3);
+    expect(count('file.completed')).toBe(4);
+    expect(events.every((e) => e.actorType === 'system')).toBe(true);
     expect(await seedDemo(app.database.db, app.store)).toBe(false);
     expect((await (await app.api('/datasets')).json()).items.length).toBe(list.items.length);
   });
