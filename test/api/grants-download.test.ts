@@ -36,11 +36,8 @@ describe('grants decide gated downloads', () => {
 
   const day = 86_400_000;
   /** A new user holding one grant in the given state; returns their token. */
-  async function holder(
-    state: GrantState,
-    opts: { scopes?: string[]; obligation?: Partial<typeof obligations.$inferInsert>; admin?: boolean } = {},
-  ) {
-    const u = await app.user({ email: `g${n++}@test.org`, scopes: opts.scopes, admin: opts.admin });
+  /** Grants the gated dataset to `userId` in the given state; returns the grant id. */
+  async function grantTo(userId: string, state: GrantState = {}) {
     const [g] = await app.database.db
       .insert(grants)
       .values({
@@ -51,14 +48,24 @@ describe('grants decide gated downloads', () => {
         ...state,
       })
       .returning();
-    await app.database.db.insert(grantees).values({ grantId: g.id, userId: u.id });
+    await app.database.db.insert(grantees).values({ grantId: g.id, userId });
+    return g.id;
+  }
+
+  /** A new user holding one grant in the given state; returns their token. */
+  async function holder(
+    state: GrantState,
+    opts: { scopes?: string[]; obligation?: Partial<typeof obligations.$inferInsert>; admin?: boolean } = {},
+  ) {
+    const u = await app.user({ email: `g${n++}@test.org`, scopes: opts.scopes, admin: opts.admin });
+    lastGrantId = await grantTo(u.id, state);
     if (opts.obligation)
       await app.database.db
         .insert(obligations)
-        .values({ grantId: g.id, kind: 'report-use', timing: 'after-grant', ...opts.obligation });
-    lastGrantId = g.id;
+        .values({ grantId: lastGrantId, kind: 'report-use', timing: 'after-grant', ...opts.obligation });
     return u.token;
   }
+
   const download = (token: string) => app.api(`/files/${gatedFile.id}/download`, { token });
 
   it('no grant: 403; an active grant on the dataset: 302', async () => {
@@ -131,16 +138,7 @@ describe('grants decide gated downloads', () => {
     await c.signIn('builder');
     const me = await (await c.fetch('/api/v1/me')).json();
     expect((await c.fetch(`/api/v1/files/${gatedFile.id}/download`)).status).toBe(403);
-    const [g] = await app.database.db
-      .insert(grants)
-      .values({
-        datasetId,
-        kind: 'request',
-        licenceVersionId: licenceId,
-        expiresAt: new Date(Date.now() + day),
-      })
-      .returning();
-    await app.database.db.insert(grantees).values({ grantId: g.id, userId: me.user.id });
+    await grantTo(me.user.id, { expiresAt: new Date(Date.now() + day) });
     expect((await c.fetch(`/api/v1/files/${gatedFile.id}/download`)).status).toBe(302);
   });
 

@@ -66,3 +66,24 @@ describe('the demo seed and the token scopes on a real download', () => {
     expect(patch.status).toBe(403);
   });
 });
+
+describe('signed URLs expire', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ SEED_DEMO: 'true', SIGNED_URL_TTL_SECONDS: '1' });
+  });
+  afterAll(() => app?.stop());
+
+  it('after SIGNED_URL_TTL_SECONDS the store refuses the URL', async () => {
+    const page = await (await app.api('/datasets/demo-word-list')).json();
+    const { url } = await (
+      await app.api(`/files/${page.releases[0].files[0].id}/download`, {
+        headers: { accept: 'application/json' },
+      })
+    ).json();
+    expect(url).toContain('X-Amz-Expires=1');
+    expect((await fetch(url)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await fetch(url)).status).toBe(403);
+  });
+});
