@@ -1,4 +1,3 @@
-export { subject } from '@casl/ability';
 export * from './ability.ts';
 export * from './actor.ts';
 export * from './sql.ts';
