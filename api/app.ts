@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DbHandle } from '../db/index.ts';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticator } from './auth/authenticate.ts';
 import { demoAccounts } from './auth/demo-accounts.ts';
 import { createDevIdp } from './auth/dev-idp.ts';
 import { oidcRoutes } from './auth/oidc.ts';
@@ -14,7 +14,7 @@ import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
 import { datasetsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { filesRoutes } from './files/files.routes.ts';
+import { downloadRoute, filesRoutes } from './files/files.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
 import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
@@ -133,7 +133,10 @@ export function createApp(deps: AppDeps): Express {
       demoAccounts: devIdp ? demoAccounts.map(({ email, name, role }) => ({ email, name, role })) : [],
     });
   });
-  api.use(maybeSession, csrf, authenticate(db, secrets.ipSalt));
+  const auth = authenticator(db, secrets.ipSalt);
+  // Ahead of the general authentication: with a bearer token it reads token and file in one round trip.
+  api.get('/files/:id/download', maybeSession, downloadRoute(auth, store));
+  api.use(maybeSession, csrf, auth.middleware);
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));
   api.use('/communities', communitiesRoutes());

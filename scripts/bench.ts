@@ -12,6 +12,9 @@
  * env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
  * `steward_bench` is created beside it), BENCH_SECONDS (30), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3).
  *
+ * BENCH_CPU_PROF=DIR writes a V8 CPU profile of the steward process into DIR (open it in Chrome DevTools,
+ * or summarise it with `npm run bench -- profile DIR/*.cpuprofile`).
+ *
  * `npm run bench -- ability`: ability build + check for an actor with 100 grants (median µs).
  * `npm run bench -- start` measures start-up instead: a fresh data folder, then a second start, and
  * the idle RSS of each.
@@ -100,6 +103,10 @@ const stop = (child: ChildProcess) =>
 
 interface Result {
   rps: number;
+  /** CPU time per request of the server process and its PostgreSQL backends (ms), when measured. */
+  cpuMs?: number;
+  /** Of which the server process alone. */
+  serverMs?: number;
   p50: number;
   p99: number;
   non3xx: number;
@@ -108,10 +115,42 @@ interface Result {
 interface Target {
   name: string;
   url: string;
+  /** The server's pid and database, to account its CPU (process + PostgreSQL backends). */
+  cpu?: { pid: number; database: string };
   headers?: Record<string, string>;
 }
 
+/** utime + stime of a process, in clock ticks (0 once it is gone). */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
+let monitorClient: postgres.Sql | undefined;
+const monitor = () => {
+  monitorClient ??= postgres(baseUrl, { max: 1, onnotice: () => {} });
+  return monitorClient;
+};
+
+/** CPU ticks of a server process and of every PostgreSQL backend connected to its database. */
+async function serverTicks(cpu: { pid: number; database: string }): Promise<Map<number, number>> {
+  const rows = await monitor()<
+    { pid: number }[]
+  >`select pid from pg_stat_activity where datname = ${cpu.database}`;
+  return new Map([cpu.pid, ...rows.map((r) => r.pid)].map((pid) => [pid, cpuTicks(pid)]));
+}
+
+/*
+ * CPU per request is reported beside throughput because on a shared 2-core machine throughput moves
+ * with whatever else runs, while CPU time per request (server + its database backends) does not much.
+ */
 async function load(target: Target, duration: number): Promise<Result> {
+  const before = target.cpu ? await serverTicks(target.cpu) : undefined;
   const r = await autocannon({
     url: target.url,
     headers: target.headers,
@@ -119,7 +158,20 @@ async function load(target: Target, duration: number): Promise<Result> {
     duration,
     pipelining: 1,
   });
+  let cpuMs: number | undefined;
+  let serverMs: number | undefined;
+  if (target.cpu && before) {
+    const after = await serverTicks(target.cpu);
+    let ticks = 0;
+    for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+    const n = Math.max(1, r.requests.total);
+    cpuMs = (ticks * 10) / n; // USER_HZ is 100 on Linux
+    const pid = target.cpu.pid;
+    serverMs = ((after.get(pid)! - before.get(pid)!) * 10) / n;
+  }
   return {
+    cpuMs,
+    serverMs,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -141,8 +193,9 @@ async function benchDownload() {
   const url = dbUrl(name);
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
 
+  const profDir = process.env.BENCH_CPU_PROF;
   const steward = await startChild(
-    ['scripts/steward.ts', 'serve'],
+    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'scripts/steward.ts', 'serve'],
     {
       DATABASE_URL: url,
       DATA_DIR: dataDir,
@@ -192,14 +245,26 @@ async function benchDownload() {
   await handle.db.insert(grantees).values({ grantId: g.id, userId: user.id });
   await handle.close();
 
-  const floor = await startChild(['scripts/bench.ts', 'floor-server'], { DATABASE_URL: url }, /READY (\S+)/);
+  // The floor gets its own database so that each server's PostgreSQL backends can be told apart.
+  const floorDb = `${name}_floor`;
+  const admin2 = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin2.unsafe(`drop database if exists ${floorDb} with (force)`);
+  await admin2.unsafe(`create database ${floorDb}`);
+  await admin2.end();
+  const floor = await startChild(
+    ['scripts/bench.ts', 'floor-server'],
+    { DATABASE_URL: dbUrl(floorDb) },
+    /READY (\S+)/,
+  );
+  const stewardCpu = { pid: steward.child.pid!, database: name };
   const targets: Target[] = [
-    { name: 'floor', url: floor.match[1] },
-    { name: 'open (anonymous)', url: `${base}/api/v1/files/${open.fileId}/download` },
+    { name: 'floor', url: floor.match[1], cpu: { pid: floor.child.pid!, database: floorDb } },
+    { name: 'open (anonymous)', url: `${base}/api/v1/files/${open.fileId}/download`, cpu: stewardCpu },
     {
       name: 'gated (token, grant)',
       url: `${base}/api/v1/files/${gated.fileId}/download`,
       headers: { authorization: `Bearer ${token}` },
+      cpu: stewardCpu,
     },
   ];
   for (const t of targets.slice(1)) {
@@ -212,13 +277,13 @@ async function benchDownload() {
   );
   for (const t of targets) await load(t, 5);
   const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
-  console.log('\nround  route                   req/s   p50 ms  p99 ms  errors');
+  console.log('\nround  route                   req/s   p50 ms  p99 ms  errors  CPU ms/req (server + db)');
   for (let i = 0; i < rounds; i++) {
     for (const t of targets) {
       const r = await load(t, seconds);
       results.get(t.name)!.push(r);
       console.log(
-        `${String(i + 1).padEnd(6)} ${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.non3xx}`,
+        `${String(i + 1).padEnd(6)} ${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non3xx).padStart(6)}  ${r.cpuMs?.toFixed(3) ?? '-'} (${r.serverMs?.toFixed(3) ?? '-'} + ${r.cpuMs !== undefined ? (r.cpuMs - r.serverMs!).toFixed(3) : '-'})`,
       );
     }
   }
@@ -230,16 +295,23 @@ async function benchDownload() {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const summary = (name: string) => {
     const rs = results.get(name)!;
-    return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)) };
+    return {
+      rps: median(rs.map((r) => r.rps)),
+      p99: median(rs.map((r) => r.p99)),
+      cpuMs: median(rs.map((r) => r.cpuMs ?? 0)),
+    };
   };
   const f = summary('floor');
-  console.log(`\nmedians (floor ${f.rps.toFixed(0)} req/s, p99 ${f.p99} ms):`);
+  console.log(
+    `\nmedians (floor ${f.rps.toFixed(0)} req/s, p99 ${f.p99} ms, ${f.cpuMs.toFixed(3)} CPU ms/req):`,
+  );
   for (const t of targets.slice(1)) {
     const d = summary(t.name);
     console.log(
-      `  ${t.name.padEnd(22)} ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms → throughput ${(d.rps / f.rps).toFixed(2)} of the floor (target ≥ 0.60), p99 ${(d.p99 / f.p99).toFixed(2)}× (target ≤ 2)`,
+      `  ${t.name.padEnd(22)} ${d.rps.toFixed(0)} req/s p99 ${d.p99} ms → throughput ${(d.rps / f.rps).toFixed(2)} of the floor (target ≥ 0.60), p99 ${(d.p99 / f.p99).toFixed(2)}× (target ≤ 2); CPU per request ${(d.cpuMs / f.cpuMs).toFixed(2)}× the floor's`,
     );
   }
+  await monitorClient?.end();
   console.log(`steward process RSS after the run: ${rss.toFixed(0)} MB`);
 }
 
@@ -305,8 +377,47 @@ async function benchAbility() {
   );
 }
 
+/** Self time per function (top 40) of a .cpuprofile, so a profile can be read without a browser. */
+function summariseProfile(path: string) {
+  const prof = JSON.parse(readFileSync(path, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+  };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const id of prof.samples) {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(api|policies|db)\//, '$1/')}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = prof.samples.length;
+  console.log('self time:');
+  for (const [k, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`${((100 * n) / total).toFixed(1).padStart(5)}%  ${k}`);
+  // Inclusive time: a sample counts once for every distinct function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes as { id: number; children?: number[] }[])
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, number>();
+  for (const id of prof.samples) {
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (!f.functionName) continue;
+      const key = `${f.functionName} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(api|policies|db)\//, '$1/')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + 1);
+    }
+  }
+  console.log('inclusive time:');
+  for (const [k, n] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 60))
+    console.log(`${((100 * n) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
+
 const mode = process.argv[2];
 if (mode === 'floor-server') await floorServer();
 else if (mode === 'ability') await benchAbility();
 else if (mode === 'start') await benchStart();
+else if (mode === 'profile') summariseProfile(process.argv[3]);
 else await benchDownload();

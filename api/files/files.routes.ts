@@ -1,16 +1,35 @@
-import { Router } from 'express';
-import { requireUser } from '../auth/authenticate.ts';
+import { type RequestHandler, Router } from 'express';
+import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
-import { completeFile, issueDownload, renewUpload } from './files.service.ts';
+import {
+  completeFile,
+  issueDownload,
+  issueDownloadOf,
+  readForTokenDownload,
+  renewUpload,
+} from './files.service.ts';
 
-export function filesRoutes(store: ObjectStore): Router {
-  const r = Router();
-  r.get('/:id/download', async (req, res) => {
+/**
+ * `GET /files/:id/download`, mounted ahead of the api's authentication: with a bearer token it reads the
+ * token's principal and the file in one round trip (the hot path of scripts and the CLI); otherwise it
+ * resolves the session (or anonymous) as every route does.
+ */
+export function downloadRoute(auth: Authenticator, store: ObjectStore): RequestHandler {
+  return async (req, res) => {
     const { id } = UuidParam.parse(req.params);
-    const out = await issueDownload(req.ctx, store, id);
+    const tokenHash = bearerTokenHash(req);
+    let out: Awaited<ReturnType<typeof issueDownload>>;
+    if (tokenHash !== undefined) {
+      const { principal, file } = await readForTokenDownload(auth.db, tokenHash, id);
+      auth.fromToken(req, principal);
+      out = await issueDownloadOf(req.ctx, store, file);
+    } else {
+      await auth.fromSession(req);
+      out = await issueDownload(req.ctx, store, id);
+    }
     res.setHeader('Cache-Control', 'no-store');
     // Browsers follow the redirect; scripts asking for JSON get the signed URL to fetch themselves.
     if (!req.accepts('html') && req.accepts('json')) {
@@ -24,7 +43,11 @@ export function filesRoutes(store: ObjectStore): Router {
     } else {
       res.redirect(302, out.url);
     }
-  });
+  };
+}
+
+export function filesRoutes(store: ObjectStore): Router {
+  const r = Router();
   r.post('/:id/complete', requireUser, async (req, res) => {
     const { id } = UuidParam.parse(req.params);
     const { d, r: rel, f } = await completeFile(req.ctx, store, id);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenError, subject } from '@casl/ability';
+import type { Db } from '../../db/index.ts';
 import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
@@ -128,7 +129,15 @@ export async function completeFile(ctx: Ctx, store: ObjectStore, id: string) {
  * before the URL exists, so no signed URL is ever handed out without its record.
  */
 export async function issueDownload(ctx: Ctx, store: ObjectStore, id: string) {
-  const f = await repo.findForDownload(ctx.db, id);
+  return issueDownloadOf(ctx, store, await repo.findForDownload(ctx.db, id));
+}
+
+/** The bearer-token download's one read: the token's principal and the file (either may be missing). */
+export const readForTokenDownload = (db: Db, tokenHash: string, id: string) =>
+  repo.findForTokenDownload(db, tokenHash, id);
+
+/** `issueDownload` for a file row already read (with the caller's token, in one round trip). */
+export async function issueDownloadOf(ctx: Ctx, store: ObjectStore, f: repo.DownloadRow | undefined) {
   if (!f) throw notFound('file');
   const s = subject('File', {
     id: f.id,

@@ -9,9 +9,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { ObjectStore, SignedRequest } from './object-store.ts';
+import { encode, presignV4 } from './sigv4.ts';
 
 export interface S3Settings {
   endpoint?: string;
@@ -24,20 +23,16 @@ export interface S3Settings {
   signedUrlTtlSeconds: number;
 }
 
-/** RFC 3986 encoding, as SigV4 expects it. */
-const encode = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const encodeKey = (key: string) => key.split('/').map(encode).join('/');
 
 /**
- * The one ObjectStore implementation, over `@aws-sdk/client-s3`. URLs are presigned with a reused
- * `SignatureV4` signer: `getSignedUrl()` rebuilds the SDK middleware stack on each call (~0.4 ms of CPU,
- * STACK.md) and the download path signs on every request.
+ * The one ObjectStore implementation, over `@aws-sdk/client-s3`. URLs are presigned by `presignV4`
+ * (./sigv4.ts), not `getSignedUrl()`, which rebuilds the SDK middleware stack on each call (~0.4 ms of
+ * CPU, STACK.md): the download path signs on every request.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
-  private readonly signer: SignatureV4;
   private readonly base: URL;
   private readonly pathStyle: boolean;
 
@@ -63,14 +58,6 @@ export class S3ObjectStore implements ObjectStore {
       },
       { step: 'build', name: 'stripBucketTrailingSlash' },
     );
-    // S3 signs the path as sent (single-encoded): uriEscapePath false, as the SDK's own presigner does.
-    this.signer = new SignatureV4({
-      credentials,
-      region: settings.region,
-      service: 's3',
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-    });
     this.base = new URL(settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`);
   }
 
@@ -95,21 +82,21 @@ export class S3ObjectStore implements ObjectStore {
       ? `${basePath}/${this.bucket}/${encodeKey(key)}`
       : `${basePath}/${encodeKey(key)}`;
     const ttl = this.settings.signedUrlTtlSeconds;
-    const signed = await this.signer.presign(
-      {
-        method,
-        protocol: this.base.protocol,
-        hostname,
-        port: this.base.port ? Number(this.base.port) : undefined,
-        path,
-        query,
-        headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
-      },
-      // Like the SDK's presigner: content-type is sent by the client but not part of the signature.
-      { expiresIn: ttl, unsignableHeaders: new Set(['content-type']) },
-    );
-    const qs = Object.entries(signed.query ?? {})
-      .map(([k, v]) => `${encode(k)}=${encode(String(v))}`)
+    // S3 signs the path as sent (single-encoded); content-type is sent by the client, not signed.
+    const signed = presignV4({
+      method,
+      host,
+      path,
+      query,
+      region: this.settings.region,
+      service: 's3',
+      accessKeyId: this.settings.accessKeyId,
+      secretAccessKey: this.settings.secretAccessKey,
+      expiresIn: ttl,
+      now: new Date(),
+    });
+    const qs = Object.entries(signed)
+      .map(([k, v]) => `${encode(k)}=${encode(v)}`)
       .join('&');
     return {
       method,

@@ -22,21 +22,32 @@ export async function remove(db: Db, id: string) {
   await db.delete(apiTokens).where(eq(apiTokens.id, id));
 }
 
+/**
+ * The fields of a token's principal (see `PrincipalRow`), for a select that joins `api_tokens` and
+ * `users`; memberships and grants in force as JSON text.
+ */
+export const tokenPrincipalFields = {
+  tokenId: apiTokens.id,
+  scopes: apiTokens.scopes,
+  lastUsedAt: apiTokens.lastUsedAt,
+  userId: users.id,
+  isAdmin: users.isAdmin,
+  memberships: sql<string>`${membershipsJson(users.id)}::text`,
+  grants: sql<string>`${grantsInForce(users.id)}::text`,
+};
+
+/** The join condition that finds a token by its hash (placeholder `hash`), unexpired. */
+export const tokenByHash = and(
+  eq(apiTokens.tokenHash, sql.placeholder('hash')),
+  sql`${apiTokens.expiresAt} > now()`,
+);
+
 const principalByHash = (db: Db) =>
   db
-    .select({
-      tokenId: apiTokens.id,
-      scopes: apiTokens.scopes,
-      expiresAt: apiTokens.expiresAt,
-      lastUsedAt: apiTokens.lastUsedAt,
-      userId: users.id,
-      isAdmin: users.isAdmin,
-      memberships: membershipsJson(users.id),
-      grants: grantsInForce(users.id),
-    })
+    .select(tokenPrincipalFields)
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), sql`${apiTokens.expiresAt} > now()`))
+    .where(tokenByHash)
     .prepare('token_principal_by_hash');
 
 const prepared = new WeakMap<Db, ReturnType<typeof principalByHash>>();

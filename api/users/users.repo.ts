@@ -62,16 +62,23 @@ export function membershipsJson(userId: AnyPgColumn | SQL): SQL<Membership[]> {
 // Drizzle leaves columns unqualified in a one-table select; the subqueries need "users"."id".
 const qualifiedUserId = sql`${users}.${sql.identifier('id')}`;
 
-/** The user, their memberships and grants in force, in one round trip (the authentication hot path). */
+/** The user, their memberships and grants in force (as JSON text), in one round trip (the authentication hot path). */
 export async function loadPrincipal(db: Db, userId: string) {
   const rows = await db
     .select({
       id: users.id,
       isAdmin: users.isAdmin,
-      memberships: membershipsJson(qualifiedUserId),
-      grants: grantsInForce(qualifiedUserId),
+      memberships: sql<string>`${membershipsJson(qualifiedUserId)}::text`,
+      grants: sql<string>`${grantsInForce(qualifiedUserId)}::text`,
     })
     .from(users)
     .where(eq(users.id, userId));
-  return rows[0];
+  return (
+    rows[0] && {
+      userId: rows[0].id,
+      isAdmin: rows[0].isAdmin,
+      memberships: rows[0].memberships,
+      grants: rows[0].grants,
+    }
+  );
 }
