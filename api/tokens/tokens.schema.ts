@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-export const tokenScopes = ['read', 'download', 'request', 'manage'] as const;
+import { tokenScope as tokenScopes } from '../../db/schema/enums.ts';
 
 export const CreateToken = z.strictObject({
   name: z.string().trim().min(1).max(100),

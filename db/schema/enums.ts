@@ -27,5 +27,6 @@ export const derivedWorkKind = pgEnum('derived_work_kind', [
   'application',
   'other',
 ]);
-export const tokenScope = ['read', 'download', 'request'] as const;
+/** What a token may do: `manage` covers steward acts (see policies/ability.ts `scopeFor`). */
+export const tokenScope = ['read', 'download', 'request', 'manage'] as const;
 export type TokenScope = (typeof tokenScope)[number];
