@@ -373,10 +373,14 @@ describe('catalog search', () => {
 
   it('maps languages to the same text search configurations in SQL and in TypeScript', async () => {
     const tags = [...Object.keys(TS_CONFIGS), 'mi', 'haw', 'en-NZ', 'PT-br', 'x'];
-    const result = await app.database.db.execute(
+    const result: unknown = await app.database.db.execute(
       sql`select t.tag, catalog_ts_config(array[t.tag])::text as cfg from unnest(${`{${tags.join(',')}}`}::text[]) as t(tag)`,
     );
-    const rows = ('rows' in result ? result.rows : result) as { tag: string; cfg: string }[];
+    // postgres.js answers an array, PGlite an object with `rows`.
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      tag: string;
+      cfg: string;
+    }[];
     expect(Object.fromEntries(rows.map((r) => [r.tag, r.cfg]))).toEqual(
       Object.fromEntries(tags.map((t) => [t, tsConfigFor(t)])),
     );
