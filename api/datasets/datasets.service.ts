@@ -69,15 +69,15 @@ function decodeCursor(cursor: string, ranked: boolean) {
   return { rank: 'r' in c.data ? c.data.r : undefined, createdAt: c.data.t, id: c.data.i };
 }
 
-/**
- * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ranked by
- * the text query. `readerLanguages` (from `Accept-Language`) choose the stemmers the query is parsed with.
- */
-export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: string[] = []) {
+/** The catalog query for a caller and a parsed `GET /datasets` (exposed for the bench's EXPLAIN). */
+export function catalogFilter(
+  ctx: Pick<Ctx, 'ability'>,
+  q: ListDatasets,
+  readerLanguages: string[] = [],
+): repo.ListFilter {
   const ranked = Boolean(q.q);
-  const after = q.cursor ? decodeCursor(q.cursor, ranked) : undefined;
   const language = q.language?.toLowerCase();
-  const rows = await repo.list(ctx.db, {
+  return {
     visible: accessibleWhere(ctx.ability, 'read', 'Dataset', repo.datasetColumns),
     publishedOnly: !q.includeDrafts,
     text: q.q
@@ -88,12 +88,20 @@ export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: s
     purposes: q.purpose ? purposeAndBroader(q.purpose) : undefined,
     labelType: q.label,
     language,
-    after,
+    after: q.cursor ? decodeCursor(q.cursor, ranked) : undefined,
     limit: q.limit + 1,
-  });
+  };
+}
+
+/**
+ * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ranked by
+ * the text query. `readerLanguages` (from `Accept-Language`) choose the stemmers the query is parsed with.
+ */
+export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: string[] = []) {
+  const rows = await repo.list(ctx.db, catalogFilter(ctx, q, readerLanguages));
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > q.limit && last ? encodeCursor(last, ranked) : null;
+  const nextCursor = rows.length > q.limit && last ? encodeCursor(last, Boolean(q.q)) : null;
   return { rows: page, nextCursor };
 }
 

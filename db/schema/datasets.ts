@@ -81,8 +81,9 @@ export const datasets = pgTable(
     index('datasets_status_tier_idx').on(t.status, t.tier),
     index('datasets_search_idx').using('gin', t.search),
     index('datasets_labels_idx').using('gin', t.labels.op('jsonb_path_ops')),
-    // The catalog's order (newest first, id breaking ties), walked by keyset pagination.
-    index('datasets_catalog_order_idx').on(t.createdAt.desc(), t.id.desc()),
+    // The catalog's order (newest first, id breaking ties), walked backwards by keyset pagination.
+    // Ascending on purpose: read backwards it is `desc nulls first`, what `order by … desc` means.
+    index('datasets_catalog_order_idx').on(t.createdAt, t.id),
   ],
 );
 
