@@ -420,4 +420,5 @@ if (mode === 'floor-server') await floorServer();
 else if (mode === 'ability') await benchAbility();
 else if (mode === 'start') await benchStart();
 else if (mode === 'profile') summariseProfile(process.argv[3]);
+else if (mode === 'catalog') await (await import('./bench-catalog.ts')).benchCatalog();
 else await benchDownload();

@@ -61,8 +61,26 @@ export const newFileSubject = (
   datasetStatus: d.status,
 });
 
-/** The catalog entry of a dataset. */
-export function presentDatasetSummary(d: DatasetWithCommunity) {
+/** The catalog entry of a dataset (from a full row or a catalog row). */
+export function presentDatasetSummary(
+  d: Pick<
+    DatasetWithCommunity,
+    | 'id'
+    | 'slug'
+    | 'title'
+    | 'summary'
+    | 'tier'
+    | 'status'
+    | 'communitySlug'
+    | 'communityName'
+    | 'keywords'
+    | 'languages'
+    | 'labels'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'publishedAt'
+  >,
+) {
   return {
     id: d.id,
     slug: d.slug,
@@ -73,6 +91,7 @@ export function presentDatasetSummary(d: DatasetWithCommunity) {
     community: { slug: d.communitySlug, name: d.communityName },
     keywords: d.keywords,
     languages: d.languages,
+    labels: d.labels,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     publishedAt: d.publishedAt,
@@ -133,7 +152,6 @@ export function presentDataset(
     temporalCoverage: d.temporalCoverage,
     provenance: d.provenance,
     responsibleAi: d.responsibleAi,
-    labels: d.labels,
     trainAi: d.trainAi,
     withdrawnAt: d.withdrawnAt,
     releases: rels.map((x) => presentRelease(ability, d, x.release, x.files)),

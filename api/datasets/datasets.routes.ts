@@ -10,12 +10,17 @@ import {
   updateDataset,
   withdrawDataset,
 } from './datasets.service.ts';
+import { acceptedLanguages } from './search-config.ts';
 
 export function datasetsRoutes(): Router {
   const r = Router();
   r.get('/', async (req, res) => {
-    const { rows, nextCursor } = await listDatasets(req.ctx, ListDatasets.parse(req.query));
-    res.json({ items: rows.map(presentDatasetSummary), nextCursor });
+    const { rows, nextCursor } = await listDatasets(
+      req.ctx,
+      ListDatasets.parse(req.query),
+      acceptedLanguages(req.get('accept-language')),
+    );
+    res.json({ items: rows.map((d) => presentDatasetSummary(d)), nextCursor });
   });
   r.post('/', requireUser, async (req, res) => {
     const d = await createDataset(req.ctx, CreateDataset.parse(req.body));

@@ -38,15 +38,40 @@ export type UpdateDataset = z.infer<typeof UpdateDataset>;
 
 export const DatasetParams = z.object({ slug: Slug });
 
+/** Control characters (NUL among them) cannot be stored or searched in PostgreSQL text: spaces instead. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const controlChars = /[\u0000-\u001f\u007f]/g;
+
+/** `GET /datasets`: catalog search. Every filter is applied in SQL together with the policy. */
 export const ListDatasets = z.object({
-  q: z.string().trim().max(200).optional(),
+  /** Words, "quoted phrases", `or`, `-excluded` (PostgreSQL's websearch syntax); ranked. */
+  q: z
+    .string()
+    .max(1000)
+    .transform((v) => v.replace(controlChars, ' ').trim())
+    .optional(),
   tier: Tier.optional(),
+  /** A purpose from the purpose vocabulary; matches licences permitting it or a broader purpose. */
+  purpose: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/, 'a purpose such as "ai-training" or "research"')
+    .optional(),
+  /** A Local Contexts label type, e.g. "TK Attribution" (exact). */
+  label: z.string().trim().min(1).max(100).optional(),
   community: Slug.optional(),
+  /** A BCP 47 tag; `mi` also matches `mi-NZ`. Also parses `q` with that language's stemmer. */
+  language: z
+    .string()
+    .trim()
+    .regex(/^[a-zA-Z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'a BCP 47 tag, e.g. "mi" or "en-NZ"')
+    .max(35)
+    .optional(),
   includeDrafts: z
     .enum(['1', 'true', '0', 'false'])
     .optional()
     .transform((v) => v === '1' || v === 'true'),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type ListDatasets = z.infer<typeof ListDatasets>;

@@ -1,4 +1,5 @@
 import { ForbiddenError, subject } from '@casl/ability';
+import { z } from 'zod';
 import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
 import { record } from '../audit/audit.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
@@ -8,6 +9,8 @@ import * as filesRepo from '../files/files.repo.ts';
 import { datasetSubject } from './datasets.present.ts';
 import * as repo from './datasets.repo.ts';
 import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
+import { purposeAndBroader } from './purposes.ts';
+import { queryConfigs } from './search-config.ts';
 
 /**
  * Loads a dataset the caller may read, else 404 — not 403: the existence of a closed or unpublished
@@ -39,31 +42,66 @@ export async function getDataset(ctx: Ctx, slug: string) {
   };
 }
 
-export async function listDatasets(ctx: Ctx, q: ListDatasets) {
-  let after: { createdAt: Date; id: string } | undefined;
-  if (q.cursor) {
-    const [ts, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
-    const createdAt = new Date(ts);
-    if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-      throw badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
-    }
-    after = { createdAt, id };
+const Cursor = z.union([
+  z.strictObject({ r: z.number().finite(), t: z.iso.datetime(), i: z.uuid() }),
+  z.strictObject({ t: z.iso.datetime(), i: z.uuid() }),
+]);
+
+/** The opaque cursor: the sort key of a page's last row. */
+const encodeCursor = (row: repo.CatalogRow, ranked: boolean) =>
+  Buffer.from(
+    JSON.stringify(
+      ranked ? { r: row.rank, t: row.createdAtKey, i: row.id } : { t: row.createdAtKey, i: row.id },
+    ),
+  ).toString('base64url');
+
+function decodeCursor(cursor: string, ranked: boolean) {
+  const invalid = () => badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+  } catch {
+    throw invalid();
   }
-  const rows = await repo.list(ctx.db, {
+  const c = Cursor.safeParse(parsed);
+  // A ranked cursor belongs to a text query, an unranked one to a plain listing.
+  if (!c.success || 'r' in c.data !== ranked) throw invalid();
+  return { rank: 'r' in c.data ? c.data.r : undefined, createdAt: c.data.t, id: c.data.i };
+}
+
+/** The catalog query for a caller and a parsed `GET /datasets` (exposed for the bench's EXPLAIN). */
+export function catalogFilter(
+  ctx: Pick<Ctx, 'ability'>,
+  q: ListDatasets,
+  readerLanguages: string[] = [],
+): repo.ListFilter {
+  const ranked = Boolean(q.q);
+  const language = q.language?.toLowerCase();
+  return {
     visible: accessibleWhere(ctx.ability, 'read', 'Dataset', repo.datasetColumns),
     publishedOnly: !q.includeDrafts,
-    q: q.q,
+    text: q.q
+      ? { q: q.q, configs: queryConfigs(language ? [language, ...readerLanguages] : readerLanguages) }
+      : undefined,
     tier: q.tier,
     communitySlug: q.community,
-    after,
+    purposes: q.purpose ? purposeAndBroader(q.purpose) : undefined,
+    labelType: q.label,
+    language,
+    after: q.cursor ? decodeCursor(q.cursor, ranked) : undefined,
     limit: q.limit + 1,
-  });
+  };
+}
+
+/**
+ * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ranked by
+ * the text query. `readerLanguages` (from `Accept-Language`) choose the stemmers the query is parsed with.
+ */
+export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: string[] = []) {
+  const rows = await repo.list(ctx.db, catalogFilter(ctx, q, readerLanguages));
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const nextCursor =
-    rows.length > q.limit && last
-      ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
-      : null;
+  const nextCursor = rows.length > q.limit && last ? encodeCursor(last, Boolean(q.q)) : null;
   return { rows: page, nextCursor };
 }
 

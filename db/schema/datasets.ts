@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -36,6 +37,9 @@ export interface LocalContextsLabel {
   hubProjectId?: string;
 }
 
+/** PostgreSQL's text search document type (drizzle has no built-in for it). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
 /** A dataset, owned by one community. Its slug is unique on the instance (it is the public URL). */
 export const datasets = pgTable(
   'datasets',
@@ -63,11 +67,23 @@ export const datasets = pgTable(
     withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps(),
+    /**
+     * The catalog's search document, kept by the database: stemmed in the configuration of the
+     * dataset's first language plus plain words (functions in migration 0002_catalog_search_functions).
+     */
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs(sql`catalog_search_vector(title, summary, keywords, description, languages)`),
   },
   (t) => [
     uniqueIndex('datasets_slug_key').on(t.slug),
     index('datasets_community_id_idx').on(t.communityId),
     index('datasets_status_tier_idx').on(t.status, t.tier),
+    index('datasets_search_idx').using('gin', t.search),
+    index('datasets_labels_idx').using('gin', t.labels.op('jsonb_path_ops')),
+    // The catalog's order (newest first, id breaking ties), walked backwards by keyset pagination.
+    // Ascending on purpose: read backwards it is `desc nulls first`, what `order by … desc` means.
+    index('datasets_catalog_order_idx').on(t.createdAt, t.id),
   ],
 );
 

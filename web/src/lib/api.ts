@@ -138,6 +138,9 @@ export const api = {
       `/datasets${query({
         q: q.q,
         tier: q.tier,
+        purpose: q.purpose,
+        label: q.label,
+        language: q.language,
         community: q.community,
         includeDrafts: q.includeDrafts,
         cursor: q.cursor,

@@ -82,6 +82,8 @@ export interface DatasetSummary {
   status: DatasetStatus;
   community: { slug: string; name: string };
   keywords: string[];
+  languages: string[];
+  labels: { kind: string; type: string; text: string }[];
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
@@ -135,6 +137,9 @@ export interface Page<T> {
 export interface DatasetQuery {
   q?: string;
   tier?: Tier | '';
+  purpose?: string;
+  label?: string;
+  language?: string;
   community?: string;
   includeDrafts?: boolean;
   cursor?: string | null;
