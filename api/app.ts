@@ -16,6 +16,7 @@ import { datasetsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { downloadRoute, filesRoutes } from './files/files.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
+import { licencesRoutes, licenceVocabularyRoutes } from './licences/licences.routes.ts';
 import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
 import { openApiDocument } from './openapi.ts';
@@ -141,6 +142,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/tokens', tokensRoutes(db));
   api.use('/communities', communitiesRoutes());
   api.use('/datasets/:slug/releases', releasesRoutes(store));
+  api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
+  api.use(licenceVocabularyRoutes(config.publicUrl));
   api.use('/datasets', datasetsRoutes());
   api.use('/files', filesRoutes(store));
   api.use(notFoundHandler);

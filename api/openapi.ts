@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
 import { RegisterFile } from './files/files.schema.ts';
+import { CreateLicence } from './licences/licences.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
 import { CreateToken } from './tokens/tokens.schema.ts';
 
@@ -16,6 +17,11 @@ const json = (description: string) => ({ description, content: { 'application/js
 const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
 const slug = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
 const tag = { name: 'tag', in: 'path', required: true, schema: { type: 'string' } };
+const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+const jsonld = (description: string) => ({
+  description,
+  content: { 'application/ld+json': { schema: {} } },
+});
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem };
 
@@ -163,6 +169,61 @@ export function openApiDocument(publicUrl: string, version: string) {
           requestBody: body(RegisterFile),
           responses: { '201': json('file with upload'), ...errors },
         },
+      },
+      '/datasets/{slug}/licences': {
+        get: {
+          summary: 'Licence versions of a dataset, newest first',
+          parameters: [slug],
+          responses: { '200': json('{ items }'), '404': problem },
+        },
+        post: {
+          summary: 'Publish a new licence version (steward); versions never change after',
+          description:
+            'Bad terms are 400 with a stable code: unknown_duo_code, unknown_purpose, licence_empty, unknown_spdx_id, unknown_prohibition, unknown_reciprocity_kind, unknown_reciprocity_timing, reciprocity_timing_incomplete, invalid_quorum, duplicate_field_name, choice_without_options, unknown_field_type, max_grant_days_out_of_range, unknown_country, invalid_time_window, auto_approve_not_allowed.',
+          parameters: [slug],
+          requestBody: body(CreateLicence),
+          responses: { '201': json('licence version'), ...errors },
+        },
+      },
+      '/datasets/{slug}/licences/{version}': {
+        get: {
+          summary: 'A licence version',
+          parameters: [slug, versionParam],
+          responses: { '200': json('licence version'), '404': problem },
+        },
+      },
+      '/datasets/{slug}/licences/{version}/withdraw': {
+        post: {
+          summary: 'Withdraw a licence version (steward); grants under it stop',
+          parameters: [slug, versionParam],
+          responses: { '200': json('licence version'), ...errors },
+        },
+      },
+      '/datasets/{slug}/licences/{version}/odrl.jsonld': {
+        get: {
+          summary: 'The ODRL 2.2 Offer of a licence version',
+          parameters: [slug, versionParam],
+          responses: { '200': jsonld('ODRL Offer'), '404': problem },
+        },
+      },
+      '/licence-templates': {
+        get: { summary: 'Licence templates to start from', responses: { '200': json('{ items }') } },
+      },
+      '/licence-templates/{id}': {
+        get: {
+          summary: 'A licence template',
+          parameters: [{ ...id, schema: { type: 'string' } }],
+          responses: { '200': json('template'), '404': problem },
+        },
+      },
+      '/purposes': {
+        get: {
+          summary: 'The purpose vocabulary, DUO terms, prohibitions and reciprocity kinds',
+          responses: { '200': json('vocabulary') },
+        },
+      },
+      '/odrl/profile.jsonld': {
+        get: { summary: "Steward's ODRL profile", responses: { '200': jsonld('profile') } },
       },
       '/files/{id}/upload': {
         post: {

@@ -1,6 +1,8 @@
 import { subject } from '@casl/ability';
 import type { files, releases } from '../../db/schema/index.ts';
 import type { AppAbility, DatasetSubject, FileSubject, ReleaseSubject } from '../../policies/index.ts';
+import { licenceSubject, presentLicenceRef } from '../licences/licences.present.ts';
+import type { LicenceRow } from '../licences/licences.repo.ts';
 import type { DatasetWithCommunity } from './datasets.repo.ts';
 
 type ReleaseRow = typeof releases.$inferSelect;
@@ -143,6 +145,7 @@ export function presentDataset(
   ability: AppAbility,
   d: DatasetWithCommunity,
   rels: { release: ReleaseRow; files: FileRow[] }[],
+  licence?: LicenceRow,
 ) {
   const s = subject('Dataset', datasetSubject(d));
   return {
@@ -154,12 +157,15 @@ export function presentDataset(
     responsibleAi: d.responsibleAi,
     trainAi: d.trainAi,
     withdrawnAt: d.withdrawnAt,
+    /** The licence version in force and its ODRL Offer; null until the steward publishes one. */
+    licence: presentLicenceRef(d, licence),
     releases: rels.map((x) => presentRelease(ability, d, x.release, x.files)),
     can: {
       update: ability.can('update', s),
       publish: ability.can('publish', s) && d.status !== 'published',
       withdraw: ability.can('withdraw', s) && d.status === 'published',
       createRelease: ability.can('create', subject('Release', draftReleaseSubject(d))),
+      createLicence: ability.can('create', subject('LicenceVersion', licenceSubject(d))),
     },
   };
 }

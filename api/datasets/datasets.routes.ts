@@ -31,16 +31,16 @@ export function datasetsRoutes(): Router {
   });
   r.get('/:slug', async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
-    const { d, rels } = await getDataset(req.ctx, slug);
-    res.json(presentDataset(req.ctx.ability, d, rels));
+    const { d, rels, licence } = await getDataset(req.ctx, slug);
+    res.json(presentDataset(req.ctx.ability, d, rels, licence));
   });
   // Every change answers with the dataset page as the caller now sees it.
   const change =
     (act: (req: Request, slug: string) => Promise<unknown>) => async (req: Request, res: Response) => {
       const { slug } = DatasetParams.parse(req.params);
       await act(req, slug);
-      const { d, rels } = await getDataset(req.ctx, slug);
-      res.json(presentDataset(req.ctx.ability, d, rels));
+      const { d, rels, licence } = await getDataset(req.ctx, slug);
+      res.json(presentDataset(req.ctx.ability, d, rels, licence));
     };
   r.patch(
     '/:slug',

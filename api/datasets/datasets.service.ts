@@ -6,6 +6,8 @@ import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import * as filesRepo from '../files/files.repo.ts';
+import { licenceSubject } from '../licences/licences.present.ts';
+import { currentLicence } from '../licences/licences.repo.ts';
 import { datasetSubject } from './datasets.present.ts';
 import * as repo from './datasets.repo.ts';
 import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
@@ -36,9 +38,14 @@ export async function getDataset(ctx: Ctx, slug: string) {
     rels.map((r) => r.id),
     insider,
   );
+  const licence = await currentLicence(ctx.db, d.id);
   return {
     d,
     rels: rels.map((release) => ({ release, files: fileRows.filter((f) => f.releaseId === release.id) })),
+    licence:
+      licence && ctx.ability.can('read', subject('LicenceVersion', licenceSubject(d, licence)))
+        ? licence
+        : undefined,
   };
 }
 

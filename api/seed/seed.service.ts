@@ -1,11 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
+import { type Actor, defineAbilityFor } from '../../policies/index.ts';
 import { type AuditCtx, record, systemCtx } from '../audit/audit.ts';
 import { demoAccounts } from '../auth/demo-accounts.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import * as datasetsRepo from '../datasets/datasets.repo.ts';
 import * as filesRepo from '../files/files.repo.ts';
 import { claimFlag } from '../instance.ts';
+import { parseLicence } from '../licences/licences.schema.ts';
+import { createLicence } from '../licences/licences.service.ts';
+import { licenceTemplates } from '../licences/licences.templates.ts';
 import * as releasesRepo from '../releases/releases.repo.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { ensureUser } from '../users/users.service.ts';
@@ -25,6 +29,8 @@ interface DemoDataset {
   keywords: string[];
   languages: string[];
   files: DemoFile[];
+  /** The licence template its first licence version is made from. */
+  licence: string;
 }
 
 const words =
@@ -42,6 +48,7 @@ const demoDatasets: DemoDataset[] = [
     keywords: ['language', 'lexicon', 'open'],
     languages: ['mi', 'en'],
     files: [{ name: 'words.csv', mediaType: 'text/csv', body: words }],
+    licence: 'open-attribution',
   },
   {
     slug: 'demo-oral-histories',
@@ -60,6 +67,7 @@ const demoDatasets: DemoDataset[] = [
         body: 'Full transcripts (demo content).\n'.repeat(20),
       },
     ],
+    licence: 'community-consent',
   },
   {
     slug: 'demo-river-readings',
@@ -77,6 +85,7 @@ const demoDatasets: DemoDataset[] = [
         body: 'site,month,temp_c,ntu\nA,2025-01,14.2,3.1\nB,2025-01,15.0,2.7\n',
       },
     ],
+    licence: 'non-commercial-research',
   },
 ];
 
@@ -118,6 +127,21 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
         details: { userId, role },
       });
     }
+    // Licences are written through the licence service, as the steward would, recorded as the seed's acts.
+    const stewardActor: Actor = {
+      kind: 'user',
+      userId: people.get('steward')!,
+      isAdmin: false,
+      memberships: [{ communityId: community.id, role: 'steward' }],
+    };
+    const stewardCtx = {
+      ...ctx,
+      actor: stewardActor,
+      ability: defineAbilityFor(stewardActor),
+      db: tx,
+      now: new Date(),
+      ipHash: null,
+    };
     for (const spec of demoDatasets) {
       const d = await datasetsRepo.insert(tx, {
         communityId: community.id,
@@ -182,6 +206,8 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
         ...where,
         details: { slug: d.slug, seed: true },
       });
+      const template = licenceTemplates.find((t) => t.id === spec.licence)!;
+      await createLicence(stewardCtx, d.slug, parseLicence(template.licence));
     }
     return true;
   });

@@ -26,9 +26,10 @@ describe('grants decide gated downloads', () => {
     const f = page.releases[0].files.find((x: { name: string }) => x.name === 'transcripts.txt');
     gatedFile = { id: f.id, releaseId: page.releases[0].id };
     otherDatasetId = (await (await app.api('/datasets/demo-river-readings')).json()).id;
+    // The seed publishes versions 1…; this test's own versions stay clear of them.
     const [lv] = await app.database.db
       .insert(licenceVersions)
-      .values({ datasetId, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
+      .values({ datasetId, version: 101, base: 'CC-BY-NC-4.0', text: 'Research only.' })
       .returning();
     licenceId = lv.id;
   });
@@ -92,7 +93,7 @@ describe('grants decide gated downloads', () => {
     expect((await download(token)).status).toBe(302);
     const [lv2] = await app.database.db
       .insert(licenceVersions)
-      .values({ datasetId, version: 2, base: 'custom', text: 'v2', status: 'withdrawn' })
+      .values({ datasetId, version: 102, base: 'custom', text: 'v2', status: 'withdrawn' })
       .returning();
     expect((await download(await holder({ licenceVersionId: lv2.id }))).status).toBe(403);
   });

@@ -3,6 +3,7 @@ import type {
   CreateCommunity,
   CreateDataset,
   CreateFile,
+  CreateLicence,
   CreateRelease,
   CreateToken,
   DataFile,
@@ -10,6 +11,8 @@ import type {
   DatasetQuery,
   DatasetSummary,
   FieldError,
+  Licence,
+  LicenceTemplate,
   Me,
   NewFile,
   NewToken,
@@ -19,6 +22,7 @@ import type {
   Release,
   Token,
   UpdateDataset,
+  Vocabulary,
 } from './types';
 
 const BASE = '/api/v1';
@@ -162,6 +166,14 @@ export const api = {
   createFile: (slug: string, tag: string, body: CreateFile) =>
     request<NewFile>('POST', `/datasets/${seg(slug)}/releases/${seg(tag)}/files`, body),
   completeFile: (id: string) => request<DataFile>('POST', `/files/${seg(id)}/complete`),
+
+  licences: (slug: string) => request<{ items: Licence[] }>('GET', `/datasets/${seg(slug)}/licences`),
+  licence: (slug: string, version: number) =>
+    request<Licence>('GET', `/datasets/${seg(slug)}/licences/${version}`),
+  createLicence: (slug: string, body: CreateLicence) =>
+    request<Licence>('POST', `/datasets/${seg(slug)}/licences`, body),
+  licenceTemplates: () => request<{ items: LicenceTemplate[] }>('GET', '/licence-templates'),
+  vocabulary: () => request<Vocabulary>('GET', '/purposes'),
 
   tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
   createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),

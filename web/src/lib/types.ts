@@ -126,7 +126,83 @@ export interface Release {
 export interface Dataset extends DatasetSummary {
   description: string;
   releases: Release[];
-  can: { update: boolean; publish: boolean; withdraw: boolean; createRelease: boolean };
+  /** The licence version in force and its ODRL Offer; null until the steward publishes one. */
+  licence: { version: number; offerUrl: string } | null;
+  can: {
+    update: boolean;
+    publish: boolean;
+    withdraw: boolean;
+    createRelease: boolean;
+    createLicence: boolean;
+  };
+}
+
+export interface ReciprocityTerm {
+  kind: string;
+  timing: 'before-download' | 'after-grant' | 'every-n-months' | 'at-end';
+  dueDays?: number;
+  everyMonths?: number;
+  evidence?: 'link' | 'text' | 'file';
+  description?: string;
+}
+
+export type FieldType = 'text' | 'choice' | 'checkbox' | 'date' | 'country';
+
+export interface FormField {
+  name: string;
+  label: string;
+  type: FieldType;
+  required?: boolean;
+  options?: string[];
+}
+
+export type DecisionRule = { rule: 'single' } | { rule: 'quorum'; k: number; n?: number; veto?: boolean };
+
+/** The body of `POST /datasets/:slug/licences`. */
+export interface CreateLicence {
+  base: string;
+  text: string;
+  purposes: string[];
+  duo: string[];
+  prohibitions: string[];
+  constraints: { geography?: string[]; from?: string; until?: string };
+  reciprocity: ReciprocityTerm[];
+  decision: DecisionRule;
+  autoApprove: boolean;
+  maxGrantDays: number | null;
+  fields: FormField[];
+}
+
+export interface Licence extends Omit<CreateLicence, 'duo' | 'base'> {
+  version: number;
+  status: 'published' | 'withdrawn';
+  dataset: string;
+  base: string | null;
+  duo: { id: string; code: string | null; label: string }[];
+  createdAt: string;
+  withdrawnAt: string | null;
+  offerUrl: string;
+  can: { withdraw: boolean };
+}
+
+export interface LicenceTemplate {
+  id: string;
+  title: string;
+  summary: string;
+  licence: Partial<CreateLicence>;
+}
+
+export interface Term {
+  id: string;
+  label: string;
+}
+
+/** `GET /purposes`: the words licences are written in. */
+export interface Vocabulary {
+  purposes: (Term & { description: string; broader?: string; duo?: string })[];
+  duo: (Term & { code: string; kind: 'permission' | 'modifier' })[];
+  prohibitions: Term[];
+  reciprocity: { kinds: Term[]; timings: Term[] };
 }
 
 export interface Page<T> {
