@@ -1,6 +1,7 @@
 import { ForbiddenError, subject } from '@casl/ability';
 import { z } from 'zod';
 import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
+import { broaderChain } from '../../policies/purposes.ts';
 import { record } from '../audit/audit.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
@@ -11,7 +12,6 @@ import { currentLicence } from '../licences/licences.repo.ts';
 import { datasetSubject } from './datasets.present.ts';
 import * as repo from './datasets.repo.ts';
 import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
-import { purposeAndBroader } from './purposes.ts';
 import { queryConfigs } from './search-config.ts';
 
 /**
@@ -92,7 +92,7 @@ export function catalogFilter(
       : undefined,
     tier: q.tier,
     communitySlug: q.community,
-    purposes: q.purpose ? purposeAndBroader(q.purpose) : undefined,
+    purposes: q.purpose ? broaderChain(q.purpose) : undefined,
     labelType: q.label,
     language,
     after: q.cursor ? decodeCursor(q.cursor, ranked) : undefined,
