@@ -1,4 +1,5 @@
-import { ForbiddenError, subject } from '@casl/ability';
+import { ForbiddenError } from '@casl/ability';
+import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
@@ -43,7 +44,7 @@ export async function addMember(ctx: Ctx, slug: string, input: AddMember) {
 }
 
 async function appoint(ctx: Ctx, community: repo.CommunityRow, input: AddMember) {
-  ForbiddenError.from(ctx.ability).throwUnlessCan('appoint', subject('Community', { id: community.id }));
+  ForbiddenError.from(ctx.ability).throwUnlessCan('appoint', subjectOf('Community', { id: community.id }));
   const isSteward =
     ctx.actor.kind === 'user' &&
     ctx.actor.memberships.some((m) => m.communityId === community.id && m.role === 'steward');

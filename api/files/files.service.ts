@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ForbiddenError, subject } from '@casl/ability';
+import { ForbiddenError } from '@casl/ability';
 import type { Db } from '../../db/index.ts';
+import { subjectOf } from '../../policies/subject.ts';
 import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
@@ -35,7 +36,7 @@ export async function registerFile(
     };
     ForbiddenError.from(ctx.ability).throwUnlessCan(
       'create',
-      subject('File', newFileSubject(d, r, input.tier)),
+      subjectOf('File', newFileSubject(d, r, input.tier)),
     );
     const f = await repo.insert(tx, candidate);
     if (!f) throw conflict('file_exists', `Release "${r.tag}" already has a file named "${input.name}".`);
@@ -54,12 +55,12 @@ export async function registerFile(
 
 async function loadForSteward(ctx: Ctx, id: string, action: 'complete') {
   const found = await repo.findWithParents(ctx.db, id);
-  if (!found || !ctx.ability.can('read', subject('File', fileSubject(found.d, found.r, found.f))))
+  if (!found || !ctx.ability.can('read', subjectOf('File', fileSubject(found.d, found.r, found.f))))
     throw notFound('file');
   if (found.r.status !== 'draft') throw releaseImmutable();
   ForbiddenError.from(ctx.ability).throwUnlessCan(
     action,
-    subject('File', fileSubject(found.d, found.r, found.f)),
+    subjectOf('File', fileSubject(found.d, found.r, found.f)),
   );
   return found;
 }
@@ -139,7 +140,7 @@ export const readForTokenDownload = (db: Db, tokenHash: string, id: string) =>
 /** `issueDownload` for a file row already read (with the caller's token, in one round trip). */
 export async function issueDownloadOf(ctx: Ctx, store: ObjectStore, f: repo.DownloadRow | undefined) {
   if (!f) throw notFound('file');
-  const s = subject('File', {
+  const s = subjectOf('File', {
     id: f.id,
     communityId: f.communityId,
     datasetId: f.datasetId,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ForbiddenError, subject } from '@casl/ability';
+import { ForbiddenError } from '@casl/ability';
+import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { notFound, unauthorized } from '../errors.ts';
@@ -21,7 +22,7 @@ function userId(ctx: Ctx): string {
 /** Creates a token for the acting user; the plaintext is returned once and never stored. */
 export async function createToken(ctx: Ctx, input: CreateToken) {
   const owner = userId(ctx);
-  ForbiddenError.from(ctx.ability).throwUnlessCan('create', subject('Token', { id: '', userId: owner }));
+  ForbiddenError.from(ctx.ability).throwUnlessCan('create', subjectOf('Token', { id: '', userId: owner }));
   return createTokenFor(ctx, owner, input);
 }
 
@@ -60,11 +61,11 @@ export async function deleteToken(ctx: Ctx, id: string) {
   await ctx.db.transaction(async (tx) => {
     const row = await repo.findById(tx, id);
     // Someone else's token is answered 404: its existence is not the caller's business.
-    if (!row || !ctx.ability.can('read', subject('Token', { id: row.id, userId: row.userId })))
+    if (!row || !ctx.ability.can('read', subjectOf('Token', { id: row.id, userId: row.userId })))
       throw notFound('token');
     ForbiddenError.from(ctx.ability).throwUnlessCan(
       'delete',
-      subject('Token', { id: row.id, userId: row.userId }),
+      subjectOf('Token', { id: row.id, userId: row.userId }),
     );
     await repo.remove(tx, id);
     await record(tx, ctx, 'token.deleted', {
