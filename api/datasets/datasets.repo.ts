@@ -156,14 +156,3 @@ export function listQuery(db: Db, f: ListFilter) {
 export async function list(db: Db, f: ListFilter): Promise<CatalogRow[]> {
   return listQuery(db, f);
 }
-
-/** Releases of a dataset; drafts only when `includeDrafts`. */
-export function releasesOf(db: Db, datasetId: string, includeDrafts: boolean) {
-  return db
-    .select()
-    .from(releases)
-    .where(
-      and(eq(releases.datasetId, datasetId), includeDrafts ? undefined : eq(releases.status, 'published')),
-    )
-    .orderBy(desc(releases.createdAt));
-}

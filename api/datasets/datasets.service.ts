@@ -1,7 +1,8 @@
-import { ForbiddenError, subject } from '@casl/ability';
+import { ForbiddenError } from '@casl/ability';
 import { z } from 'zod';
 import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
 import { broaderChain } from '../../policies/purposes.ts';
+import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
@@ -9,6 +10,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import * as filesRepo from '../files/files.repo.ts';
 import { licenceSubject } from '../licences/licences.present.ts';
 import { currentLicence } from '../licences/licences.repo.ts';
+import * as releasesRepo from '../releases/releases.repo.ts';
 import { datasetSubject } from './datasets.present.ts';
 import * as repo from './datasets.repo.ts';
 import type { CreateDataset, ListDatasets, UpdateDataset } from './datasets.schema.ts';
@@ -20,30 +22,28 @@ import { queryConfigs } from './search-config.ts';
  */
 export async function loadReadable(ctx: Ctx, slug: string) {
   const d = await repo.findBySlug(ctx.db, slug);
-  if (!d || !ctx.ability.can('read', subject('Dataset', datasetSubject(d)))) throw notFound('dataset');
+  if (!d || !ctx.ability.can('read', subjectOf('Dataset', datasetSubject(d)))) throw notFound('dataset');
   return d;
 }
 
-const memberOf = (ctx: Ctx) => communitiesWithRole(ctx.actor, 'steward', 'reviewer', 'auditor', 'member');
-
-/** Members of the owning community also see drafts and files whose upload is not verified yet. */
-export const isInsider = (ctx: Ctx, communityId: string) => memberOf(ctx).includes(communityId);
-
 export async function getDataset(ctx: Ctx, slug: string) {
   const d = await loadReadable(ctx, slug);
-  const insider = isInsider(ctx, d.communityId);
-  const rels = await repo.releasesOf(ctx.db, d.id, insider);
+  const rels = await releasesRepo.listForDataset(
+    ctx.db,
+    d.id,
+    accessibleWhere(ctx.ability, 'read', 'Release', releasesRepo.releaseColumns),
+  );
   const fileRows = await filesRepo.listForReleases(
     ctx.db,
     rels.map((r) => r.id),
-    insider,
+    accessibleWhere(ctx.ability, 'read', 'File', filesRepo.fileColumns),
   );
   const licence = await currentLicence(ctx.db, d.id);
   return {
     d,
     rels: rels.map((release) => ({ release, files: fileRows.filter((f) => f.releaseId === release.id) })),
     licence:
-      licence && ctx.ability.can('read', subject('LicenceVersion', licenceSubject(d, licence)))
+      licence && ctx.ability.can('read', subjectOf('LicenceVersion', licenceSubject(d, licence)))
         ? licence
         : undefined,
   };
@@ -118,7 +118,7 @@ export async function createDataset(ctx: Ctx, input: CreateDataset) {
     if (!community) throw notFound('community');
     ForbiddenError.from(ctx.ability).throwUnlessCan(
       'create',
-      subject('Dataset', { id: '', communityId: community.id, status: 'draft', tier: input.tier }),
+      subjectOf('Dataset', { id: '', communityId: community.id, status: 'draft', tier: input.tier }),
     );
     const row = await repo.insert(tx, {
       communityId: community.id,
@@ -154,7 +154,7 @@ async function act(
 ) {
   return ctx.db.transaction(async (tx) => {
     const d = await loadReadable({ ...ctx, db: tx }, slug);
-    ForbiddenError.from(ctx.ability).throwUnlessCan(action, subject('Dataset', datasetSubject(d)));
+    ForbiddenError.from(ctx.ability).throwUnlessCan(action, subjectOf('Dataset', datasetSubject(d)));
     const row = await repo.update(tx, d.id, change(d));
     const verb = action === 'update' ? 'updated' : action === 'publish' ? 'published' : 'withdrawn';
     await record(tx, ctx, `dataset.${verb}`, {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { apiTokens, communities, datasets, files, releases, users } from '../../db/schema/index.ts';
 import { tokenByHash, tokenPrincipalFields } from '../tokens/tokens.repo.ts';
@@ -135,14 +135,14 @@ export async function findForDownload(db: Db, id: string) {
   return row;
 }
 
-/** Files of the given releases; pending or failed uploads only when `includePending`. */
-export function listForReleases(db: Db, releaseIds: string[], includePending: boolean) {
+/** Files of the given releases that pass `visible` (the File policy in SQL, over `fileColumns`). */
+export function listForReleases(db: Db, releaseIds: string[], visible: SQL | undefined) {
   if (releaseIds.length === 0) return Promise.resolve([]);
   return db
-    .select()
+    .select(getTableColumns(files))
     .from(files)
-    .where(
-      and(inArray(files.releaseId, releaseIds), includePending ? undefined : eq(files.status, 'available')),
-    )
+    .innerJoin(releases, eq(releases.id, files.releaseId))
+    .innerJoin(datasets, eq(datasets.id, releases.datasetId))
+    .where(and(inArray(files.releaseId, releaseIds), visible))
     .orderBy(asc(files.name));
 }

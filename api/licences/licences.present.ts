@@ -1,6 +1,6 @@
-import { subject } from '@casl/ability';
 import { duoTerm } from '../../policies/duo.ts';
 import type { AppAbility, LicenceVersionSubject } from '../../policies/index.ts';
+import { subjectOf } from '../../policies/subject.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
 import { offerPath } from './licences.odrl.ts';
 import type { LicenceRow } from './licences.repo.ts';
@@ -35,7 +35,7 @@ export function presentLicence(ability: AppAbility, d: DatasetWithCommunity, l: 
     createdAt: l.createdAt,
     withdrawnAt: l.withdrawnAt,
     offerUrl: offerPath(d.slug, l.version),
-    can: { withdraw: ability.can('withdraw', subject('LicenceVersion', licenceSubject(d, l))) },
+    can: { withdraw: ability.can('withdraw', subjectOf('LicenceVersion', licenceSubject(d, l))) },
   };
 }
 

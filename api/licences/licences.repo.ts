@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { datasets, licenceVersions } from '../../db/schema/index.ts';
 
@@ -27,12 +27,23 @@ export async function findVersion(db: Db, datasetId: string, version: number) {
   return row;
 }
 
-/** Every version of a dataset's licence, newest first. */
-export function listVersions(db: Db, datasetId: string) {
+/** Where the LicenceVersion policy's fields live (a version joined to its dataset), for `accessibleWhere`. */
+export const licenceColumns = {
+  id: licenceVersions.id,
+  datasetId: licenceVersions.datasetId,
+  communityId: datasets.communityId,
+  status: licenceVersions.status,
+  datasetStatus: datasets.status,
+  datasetTier: datasets.tier,
+};
+
+/** The versions of a dataset's licence that pass `visible` (the policy, in SQL), newest first. */
+export function listVersions(db: Db, datasetId: string, visible: SQL | undefined) {
   return db
-    .select()
+    .select(getTableColumns(licenceVersions))
     .from(licenceVersions)
-    .where(eq(licenceVersions.datasetId, datasetId))
+    .innerJoin(datasets, eq(datasets.id, licenceVersions.datasetId))
+    .where(and(eq(licenceVersions.datasetId, datasetId), visible))
     .orderBy(desc(licenceVersions.version));
 }
 

@@ -1,4 +1,6 @@
-import { ForbiddenError, subject } from '@casl/ability';
+import { ForbiddenError } from '@casl/ability';
+import { accessibleWhere } from '../../policies/sql.ts';
+import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { loadReadable } from '../datasets/datasets.service.ts';
@@ -11,7 +13,7 @@ import type { CreateLicence } from './licences.schema.ts';
 export async function loadLicence(ctx: Ctx, slug: string, version: number) {
   const d = await loadReadable(ctx, slug);
   const l = await repo.findVersion(ctx.db, d.id, version);
-  if (!l || !ctx.ability.can('read', subject('LicenceVersion', licenceSubject(d, l))))
+  if (!l || !ctx.ability.can('read', subjectOf('LicenceVersion', licenceSubject(d, l))))
     throw notFound('licence');
   return { d, l };
 }
@@ -19,11 +21,8 @@ export async function loadLicence(ctx: Ctx, slug: string, version: number) {
 /** The versions of a dataset's licence the caller may read, newest first. */
 export async function listLicences(ctx: Ctx, slug: string) {
   const d = await loadReadable(ctx, slug);
-  const rows = await repo.listVersions(ctx.db, d.id);
-  return {
-    d,
-    rows: rows.filter((l) => ctx.ability.can('read', subject('LicenceVersion', licenceSubject(d, l)))),
-  };
+  const visible = accessibleWhere(ctx.ability, 'read', 'LicenceVersion', repo.licenceColumns);
+  return { d, rows: await repo.listVersions(ctx.db, d.id, visible) };
 }
 
 /**
@@ -34,7 +33,7 @@ export async function listLicences(ctx: Ctx, slug: string) {
 export async function createLicence(ctx: Ctx, slug: string, input: CreateLicence) {
   return ctx.db.transaction(async (tx) => {
     const d = await loadReadable({ ...ctx, db: tx }, slug);
-    ForbiddenError.from(ctx.ability).throwUnlessCan('create', subject('LicenceVersion', licenceSubject(d)));
+    ForbiddenError.from(ctx.ability).throwUnlessCan('create', subjectOf('LicenceVersion', licenceSubject(d)));
     // A restricted dataset is decided by a committee (DOMAIN.md): never automatically.
     if (input.autoApprove && (d.tier === 'restricted' || d.tier === 'closed'))
       throw badRequest(
@@ -73,7 +72,7 @@ export async function withdrawLicence(ctx: Ctx, slug: string, version: number) {
       throw conflict('licence_withdrawn', 'This licence version is already withdrawn.');
     ForbiddenError.from(ctx.ability).throwUnlessCan(
       'withdraw',
-      subject('LicenceVersion', licenceSubject(d, l)),
+      subjectOf('LicenceVersion', licenceSubject(d, l)),
     );
     const row = await repo.withdraw(tx, l.id);
     if (!row) throw conflict('licence_withdrawn', 'This licence version is already withdrawn.');

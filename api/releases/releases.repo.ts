@@ -1,8 +1,28 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { files, releases } from '../../db/schema/index.ts';
+import { datasets, files, releases } from '../../db/schema/index.ts';
 
 export type ReleaseRow = typeof releases.$inferSelect;
+
+/** Where the Release policy's fields live (a release joined to its dataset), for `accessibleWhere`. */
+export const releaseColumns = {
+  id: releases.id,
+  datasetId: releases.datasetId,
+  communityId: datasets.communityId,
+  status: releases.status,
+  datasetStatus: datasets.status,
+  datasetTier: datasets.tier,
+};
+
+/** The releases of a dataset that pass `visible` (the Release policy in SQL), newest first. */
+export function listForDataset(db: Db, datasetId: string, visible: SQL | undefined) {
+  return db
+    .select(getTableColumns(releases))
+    .from(releases)
+    .innerJoin(datasets, eq(datasets.id, releases.datasetId))
+    .where(and(eq(releases.datasetId, datasetId), visible))
+    .orderBy(desc(releases.createdAt));
+}
 
 export async function findByTag(db: Db, datasetId: string, tag: string) {
   const [row] = await db
