@@ -7,6 +7,8 @@ const config = {
   kit: {
     // A single-page app: the API serves build/ and falls back to index.html for unknown non-API paths.
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
+    // The same CASL rules as the API: the web shows or hides controls with them (ARCHITECTURE.md).
+    alias: { $policies: '../policies' },
   },
 };
 

@@ -1,7 +1,7 @@
-import { subject } from '@casl/ability';
 import type { files, releases } from '../../db/schema/index.ts';
 import type { AppAbility, DatasetSubject, FileSubject, ReleaseSubject } from '../../policies/index.ts';
-import { licenceSubject, presentLicenceRef } from '../licences/licences.present.ts';
+import { draftReleaseOf, newFileOf, newLicenceOf, subjectOf } from '../../policies/subject.ts';
+import { presentLicenceRef } from '../licences/licences.present.ts';
 import type { LicenceRow } from '../licences/licences.repo.ts';
 import type { DatasetWithCommunity } from './datasets.repo.ts';
 
@@ -36,32 +36,12 @@ export const fileSubject = (d: DatasetWithCommunity, r: ReleaseRow, f: FileRow):
   datasetStatus: d.status,
 });
 
-/** The subject of a release not yet created, to ask whether the caller may create it. */
-export const draftReleaseSubject = (d: DatasetWithCommunity): ReleaseSubject => ({
-  id: '',
-  datasetId: d.id,
-  communityId: d.communityId,
-  status: 'draft',
-  datasetStatus: d.status,
-  datasetTier: d.tier,
-});
+/** The subject of a release not yet created in dataset `d`. */
+export const draftReleaseSubject = (d: DatasetWithCommunity) => draftReleaseOf(datasetSubject(d));
 
 /** The subject of a file about to be registered in release `r` (pending until verified). */
-export const newFileSubject = (
-  d: DatasetWithCommunity,
-  r: ReleaseRow,
-  tier?: FileSubject['tier'],
-): FileSubject => ({
-  id: '',
-  communityId: d.communityId,
-  datasetId: d.id,
-  releaseId: r.id,
-  tier: tier ?? d.tier,
-  datasetTier: d.tier,
-  status: 'pending',
-  releaseStatus: r.status,
-  datasetStatus: d.status,
-});
+export const newFileSubject = (d: DatasetWithCommunity, r: ReleaseRow, tier?: FileSubject['tier']) =>
+  newFileOf(releaseSubject(d, r), tier ?? d.tier);
 
 /** The catalog entry of a dataset (from a full row or a catalog row). */
 export function presentDatasetSummary(
@@ -112,7 +92,9 @@ export function presentFile(ability: AppAbility, d: DatasetWithCommunity, r: Rel
     status: f.status,
     createdAt: f.createdAt,
     downloadUrl: `/api/v1/files/${f.id}/download`,
-    can: { download: ability.can('download', subject('File', s)) },
+    /** The fields the policy reads, so that a client holding `GET /me`'s rules can decide as the API does. */
+    subject: s,
+    can: { download: ability.can('download', subjectOf('File', s)) },
   };
 }
 
@@ -132,10 +114,11 @@ export function presentRelease(
     createdAt: r.createdAt,
     publishedAt: r.publishedAt,
     files: fileRows.map((f) => presentFile(ability, d, r, f)),
+    subject: s,
     can: {
-      addFile: ability.can('create', subject('File', newFileSubject(d, r))),
+      addFile: ability.can('create', subjectOf('File', newFileSubject(d, r))),
       publish:
-        ability.can('publish', subject('Release', s)) && available > 0 && available === fileRows.length,
+        ability.can('publish', subjectOf('Release', s)) && available > 0 && available === fileRows.length,
     },
   };
 }
@@ -147,9 +130,11 @@ export function presentDataset(
   rels: { release: ReleaseRow; files: FileRow[] }[],
   licence?: LicenceRow,
 ) {
-  const s = subject('Dataset', datasetSubject(d));
+  const fields = datasetSubject(d);
+  const s = subjectOf('Dataset', fields);
   return {
     ...presentDatasetSummary(d),
+    subject: fields,
     description: d.description,
     spatialCoverage: d.spatialCoverage,
     temporalCoverage: d.temporalCoverage,
@@ -164,8 +149,8 @@ export function presentDataset(
       update: ability.can('update', s),
       publish: ability.can('publish', s) && d.status !== 'published',
       withdraw: ability.can('withdraw', s) && d.status === 'published',
-      createRelease: ability.can('create', subject('Release', draftReleaseSubject(d))),
-      createLicence: ability.can('create', subject('LicenceVersion', licenceSubject(d))),
+      createRelease: ability.can('create', subjectOf('Release', draftReleaseSubject(d))),
+      createLicence: ability.can('create', subjectOf('LicenceVersion', newLicenceOf(fields))),
     },
   };
 }

@@ -16,7 +16,7 @@ const env = {
   LOG_LEVEL: 'silent',
 };
 const steward = (...args: string[]) =>
-  run(process.execPath, ['scripts/bin/steward.js', ...args], { env, timeout: 60_000 });
+  run(process.execPath, ['scripts/bin/steward.js', ...args], { env, timeout: 180_000 });
 
 /** The CLI on an embedded data folder, then the platform started on the same folder: everything is kept. */
 describe('the steward CLI and a restart on the same data folder', () => {
@@ -82,5 +82,5 @@ describe('the steward CLI and a restart on the same data folder', () => {
     } finally {
       await second.close();
     }
-  }, 120_000);
+  }, 400_000);
 });

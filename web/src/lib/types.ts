@@ -3,6 +3,8 @@
  * shared/design/API.md. Fields the server may add are allowed; none listed here may be renamed.
  */
 
+import type { DatasetSubject, FileSubject, ReleaseSubject } from '$policies/subjects/types.ts';
+
 export type Tier = 'open' | 'registered' | 'gated' | 'restricted' | 'closed';
 export const TIERS: readonly Tier[] = ['open', 'registered', 'gated', 'restricted', 'closed'];
 
@@ -100,6 +102,8 @@ export interface DataFile {
   tier: Tier;
   status: FileStatus;
   downloadUrl: string;
+  /** The fields the policy reads: with `GET /me`'s rules the page decides as the API does. */
+  subject: FileSubject;
   can: { download: boolean };
 }
 
@@ -120,6 +124,7 @@ export interface Release {
   status: ReleaseStatus;
   publishedAt: string | null;
   files: DataFile[];
+  subject: ReleaseSubject;
   can: { addFile: boolean; publish: boolean };
 }
 
@@ -128,6 +133,7 @@ export interface Dataset extends DatasetSummary {
   releases: Release[];
   /** The licence version in force and its ODRL Offer; null until the steward publishes one. */
   licence: { version: number; offerUrl: string } | null;
+  subject: DatasetSubject;
   can: {
     update: boolean;
     publish: boolean;
