@@ -136,7 +136,11 @@ export function createApp(deps: AppDeps): Express {
   });
   const auth = authenticator(db, secrets.ipSalt);
   // Ahead of the general authentication: with a bearer token it reads token and file in one round trip.
-  api.get('/files/:id/download', maybeSession, downloadRoute(auth, store));
+  api.get(
+    '/files/:id/download',
+    maybeSession,
+    downloadRoute(auth, store, { ratePerMinute: config.downloadRateLimit }),
+  );
   api.use(maybeSession, csrf, auth.middleware);
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));

@@ -29,6 +29,8 @@ const Env = z.object({
   OIDC_CLIENT_ID: optionalText,
   OIDC_CLIENT_SECRET: optionalText,
   SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604800).default(300),
+  /** Downloads (signed URLs issued) per caller per minute: token, signed-in user, or anonymous IP. */
+  DOWNLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   TRUST_PROXY: z.string().default('loopback'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: z
@@ -62,6 +64,7 @@ export interface Config {
     clientSecret?: string;
   };
   signedUrlTtlSeconds: number;
+  downloadRateLimit: number;
   trustProxy: string;
   logLevel: string;
   seedDemo: boolean;
@@ -105,6 +108,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     },
     oidc: { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    downloadRateLimit: e.DOWNLOAD_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,

@@ -2,6 +2,7 @@ import { type RequestHandler, Router } from 'express';
 import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
+import { overLimit, rateLimited } from '../middleware/rate-limit.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
 import {
@@ -17,17 +18,34 @@ import {
  * token's principal and the file in one round trip (the hot path of scripts and the CLI); otherwise it
  * resolves the session (or anonymous) as every route does.
  */
-export function downloadRoute(auth: Authenticator, store: ObjectStore): RequestHandler {
-  return async (req, res) => {
+export function downloadRoute(
+  auth: Authenticator,
+  store: ObjectStore,
+  opts: { ratePerMinute: number },
+): RequestHandler {
+  const window = { limit: opts.ratePerMinute, windowSeconds: 60 };
+  return async (req, res, next) => {
     const { id } = UuidParam.parse(req.params);
     const tokenHash = bearerTokenHash(req);
+    // Counted per token, signed-in user or IP, alongside the route's own read (no added round trip).
+    const who = tokenHash
+      ? `t:${tokenHash.slice(0, 32)}`
+      : req.session?.userId
+        ? `u:${req.session.userId}`
+        : `ip:${req.ip}`;
+    const limited = overLimit(auth.db, 'download', who, window);
     let out: Awaited<ReturnType<typeof issueDownload>>;
     if (tokenHash !== undefined) {
-      const { principal, file } = await readForTokenDownload(auth.db, tokenHash, id);
+      const [{ principal, file }, over] = await Promise.all([
+        readForTokenDownload(auth.db, tokenHash, id),
+        limited,
+      ]);
+      if (over) return next(rateLimited(res, window.windowSeconds));
       auth.fromToken(req, principal);
       out = await issueDownloadOf(req.ctx, store, file);
     } else {
-      await auth.fromSession(req);
+      const [, over] = await Promise.all([auth.fromSession(req), limited]);
+      if (over) return next(rateLimited(res, window.windowSeconds));
       out = await issueDownload(req.ctx, store, id);
     }
     res.setHeader('Cache-Control', 'no-store');

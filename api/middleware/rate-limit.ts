@@ -4,6 +4,24 @@ import { AppError } from '../errors.ts';
 import { hit } from './rate-limit.repo.ts';
 
 /**
+ * Counts one hit for `who` under `name`; true when the caller is past `limit` in the current window.
+ * For routes that start the count alongside their own queries (the download path).
+ */
+export async function overLimit(
+  db: Db,
+  name: string,
+  who: string,
+  opts: { limit: number; windowSeconds: number },
+): Promise<boolean> {
+  return (await hit(db, `${name}:${who}`, opts.windowSeconds)) > opts.limit;
+}
+
+export const rateLimited = (res: Parameters<RequestHandler>[1], windowSeconds: number) => {
+  res.setHeader('Retry-After', String(windowSeconds));
+  return new AppError(429, 'rate_limited', 'Too many requests; try again later.');
+};
+
+/**
  * A fixed-window counter in PostgreSQL, so that every api process shares it (no in-memory counters).
  * One upsert per limited request.
  */
@@ -18,12 +36,7 @@ export function rateLimit(
 ): RequestHandler {
   return async (req, res, next) => {
     const who = opts.key?.(req) ?? req.ip ?? 'unknown';
-    const key = `${opts.name}:${who}`;
-    const count = await hit(db, key, opts.windowSeconds);
-    if (count > opts.limit) {
-      res.setHeader('Retry-After', String(opts.windowSeconds));
-      return next(new AppError(429, 'rate_limited', 'Too many requests; try again later.'));
-    }
+    if (await overLimit(db, opts.name, who, opts)) return next(rateLimited(res, opts.windowSeconds));
     next();
   };
 }

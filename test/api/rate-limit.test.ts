@@ -1,0 +1,41 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../db/schema/index.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+/** Downloads are limited per caller, counted in PostgreSQL (so every api process shares the count). */
+describe('download rate limit', () => {
+  let app: TestApp;
+  let fileId: string;
+  beforeAll(async () => {
+    app = await startTestApp({ SEED_DEMO: 'true', DOWNLOAD_RATE_LIMIT: '3' });
+    const page = await (await app.api('/datasets/demo-word-list')).json();
+    fileId = page.releases[0].files[0].id;
+  });
+  afterAll(() => app?.stop());
+
+  const issued = () =>
+    app.database.db.$count(
+      auditEvents,
+      and(eq(auditEvents.action, 'download.issued'), eq(auditEvents.subjectId, fileId)),
+    );
+
+  it('answers 429 past the limit, with Retry-After, no URL and no download event; other callers are not affected', async () => {
+    for (let i = 0; i < 3; i++) expect((await app.api(`/files/${fileId}/download`)).status).toBe(302);
+    const over = await app.api(`/files/${fileId}/download`, { headers: { accept: 'application/json' } });
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('60');
+    expect(over.headers.get('location')).toBeNull();
+    const body = await over.json();
+    expect(body.code).toBe('rate_limited');
+    expect(body.url).toBeUndefined();
+    expect(await issued()).toBe(3);
+
+    // A token is its own caller.
+    const { token } = await app.user({ email: 'limited@test.org' });
+    for (let i = 0; i < 3; i++)
+      expect((await app.api(`/files/${fileId}/download`, { token })).status).toBe(302);
+    expect((await app.api(`/files/${fileId}/download`, { token })).status).toBe(429);
+    expect(await issued()).toBe(6);
+  });
+});
