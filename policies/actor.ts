@@ -18,6 +18,8 @@ export interface GrantRef {
   scope: 'dataset' | 'release' | 'file';
   /** Release or file ids when the scope is narrower than the dataset. */
   scopeIds: string[];
+  /** The purpose category the grant was given for (recorded on each download it allows). */
+  purpose?: string | null;
 }
 
 /** Who is acting: built per request by the api from the session or bearer token. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
 import type { Db } from '../../db/index.ts';
 import { subjectOf } from '../../policies/subject.ts';
+import { coveringGrant } from '../../policies/subjects/file.ts';
 import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
@@ -166,12 +167,21 @@ export async function issueDownloadOf(ctx: Ctx, store: ObjectStore, f: repo.Down
       },
     );
   }
+  // The grant the download happens under gives the record its purpose (reports group by it).
+  const grant = f.tier === 'open' ? undefined : coveringGrant(ctx.actor, f);
   await recordAlone(ctx.db, ctx, 'download.issued', {
     subjectType: 'File',
     subjectId: f.id,
     communityId: f.communityId,
     datasetId: f.datasetId,
-    details: { release: f.releaseId, size: f.size, sha256: f.sha256, tier: f.tier },
+    purpose: grant?.purpose ?? null,
+    details: {
+      release: f.releaseId,
+      size: f.size,
+      sha256: f.sha256,
+      tier: f.tier,
+      ...(grant ? { grant: grant.id } : {}),
+    },
   });
   const signed = await store.signGet(f.storageKey, { filename: f.name, contentType: f.mediaType });
   return { url: signed.url, expiresAt: signed.expiresAt, sha256: f.sha256, size: f.size, name: f.name };

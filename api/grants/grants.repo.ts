@@ -10,7 +10,7 @@ import type { GrantRef } from '../../policies/index.ts';
  */
 export function grantsInForce(userId: AnyPgColumn | SQL): SQL<GrantRef[]> {
   return sql<GrantRef[]>`coalesce((
-    select json_agg(json_build_object('id', g.id, 'datasetId', g.dataset_id, 'scope', g.scope_type, 'scopeIds', g.scope_ids))
+    select json_agg(json_build_object('id', g.id, 'datasetId', g.dataset_id, 'scope', g.scope_type, 'scopeIds', g.scope_ids, 'purpose', g.purpose_category))
     from ${grants} g
     join ${grantees} ge on ge.grant_id = g.id
     join ${licenceVersions} lv on lv.id = g.licence_version_id

@@ -1,4 +1,20 @@
-import { type Actor, communitiesWithRole } from '../actor.ts';
+import { type Actor, communitiesWithRole, type GrantRef } from '../actor.ts';
+import type { FileSubject } from './types.ts';
+
+/** Whether `grant` covers `file` by its scope: the whole dataset, the file's release, or the file itself. */
+export const covers = (grant: GrantRef, file: Pick<FileSubject, 'id' | 'datasetId' | 'releaseId'>) =>
+  grant.datasetId === file.datasetId &&
+  (grant.scope === 'dataset' ||
+    grant.scopeIds.includes(grant.scope === 'release' ? file.releaseId : file.id));
+
+/**
+ * The grant a download happens under, for the audit record (its id and purpose): the first grant in force
+ * that covers the file. Undefined for open files, stewards' own files, or when no grant covers it.
+ */
+export function coveringGrant(actor: Actor, file: Pick<FileSubject, 'id' | 'datasetId' | 'releaseId'>) {
+  return actor.kind === 'user' ? actor.grants?.find((g) => covers(g, file)) : undefined;
+}
+
 import type { RuleBuilder } from '../builder.ts';
 
 export function fileRules({ can }: RuleBuilder, actor: Actor): void {
