@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DbHandle } from '../db/index.ts';
+import type { AuditPublicKey } from './audit/audit.present.ts';
+import { auditRoutes, communityAuditRoutes } from './audit/audit.routes.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { demoAccounts } from './auth/demo-accounts.ts';
 import { createDevIdp } from './auth/dev-idp.ts';
@@ -32,6 +34,8 @@ export interface AppDeps {
   storageOrigin: string;
   storageKind: string;
   secrets: InstanceSecrets;
+  /** The checkpoint key's public half (the private key stays with the sequencer). */
+  auditKey: AuditPublicKey;
   logger: Logger;
 }
 
@@ -136,6 +140,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(maybeSession, csrf, authenticate(db, secrets.ipSalt));
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));
+  api.use('/audit', auditRoutes(deps.auditKey));
+  api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
   api.use('/communities', communitiesRoutes());
   api.use('/datasets/:slug/releases', releasesRoutes(store));
   api.use('/datasets', datasetsRoutes());

@@ -5,8 +5,8 @@ import {
   emptyRoot,
   inclusionProof,
   leafHash,
-  nodeHash,
   type NodeReader,
+  nodeHash,
   splitPoint,
   TreeBuilder,
   verifyConsistency,
@@ -39,7 +39,7 @@ function refSubproof(m: number, d: Buffer[], b: boolean): Buffer[] {
 function build(n: number) {
   const leaves = Array.from({ length: n }, (_, i) => leafHash(`event ${i}`));
   const nodes = new Map<string, Buffer>();
-  leaves.forEach((h, i) => nodes.set(`0:${i}`, h));
+  for (const [i, h] of leaves.entries()) nodes.set(`0:${i}`, h);
   const b = new TreeBuilder((level, index, hash) => nodes.set(`${level}:${index}`, hash));
   const roots = [emptyRoot()];
   for (const h of leaves) {
@@ -56,8 +56,12 @@ function build(n: number) {
 
 describe('RFC 6962 Merkle tree', () => {
   it('hashes leaves and nodes with the 0x00 / 0x01 prefixes (RFC 6962 test vector: empty leaf)', () => {
-    expect(emptyRoot().toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(leafHash('').toString('hex')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+    expect(emptyRoot().toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+    expect(leafHash('').toString('hex')).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
   });
 
   it('the incremental root equals MTH at every size', () => {
@@ -102,10 +106,7 @@ describe('RFC 6962 Merkle tree', () => {
 
   it('resumes from the frontier of stored subtrees', () => {
     const { leaves, roots, get } = build(45);
-    const resumed = TreeBuilder.resume(
-      37,
-      [get(5, 0), get(2, 8), get(0, 36)],
-    );
+    const resumed = TreeBuilder.resume(37, [get(5, 0), get(2, 8), get(0, 36)]);
     for (const h of leaves.slice(37)) resumed.push(h);
     expect(resumed.root().equals(roots[45])).toBe(true);
   });

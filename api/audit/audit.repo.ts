@@ -1,0 +1,145 @@
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { auditCheckpoints, auditEvents, auditLeaves, auditNodes } from '../../db/schema/index.ts';
+import type { FieldColumns } from '../../policies/sql.ts';
+import type { SignedCheckpoint } from './checkpoint.ts';
+import { type CanonicalEvent, canonicalColumns } from './event-hash.ts';
+import type { NodeRef } from './merkle.ts';
+
+/** The AuditEvent subject's rule fields (policies/subjects/audit.ts) → columns, for accessibleWhere. */
+export const auditEventColumns: FieldColumns = { communityId: auditEvents.communityId };
+
+/** Size of the tree: the number of leaves (leaf indexes are contiguous from 0). */
+export async function treeSize(db: Db): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<string>`coalesce(max(${auditLeaves.leafIndex}) + 1, 0)` })
+    .from(auditLeaves);
+  return Number(r.n);
+}
+
+/** Stored perfect subtrees (level 0 from the leaves), keyed `level:index`. */
+export async function readNodes(db: Db, refs: NodeRef[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const leaves = refs.filter((r) => r.level === 0).map((r) => r.index);
+  const inner = refs.filter((r) => r.level > 0);
+  if (leaves.length) {
+    const rows = await db
+      .select({ i: auditLeaves.leafIndex, hash: auditLeaves.hash })
+      .from(auditLeaves)
+      .where(inArray(auditLeaves.leafIndex, leaves));
+    for (const r of rows) out.set(`0:${r.i}`, r.hash);
+  }
+  if (inner.length) {
+    const rows = await db
+      .select()
+      .from(auditNodes)
+      .where(or(...inner.map((r) => and(eq(auditNodes.level, r.level), eq(auditNodes.index, r.index)))));
+    for (const r of rows) out.set(`${r.level}:${r.index}`, r.hash);
+  }
+  return out;
+}
+
+/** Events the sequencer has not integrated yet, oldest seq first (served by the partial index). */
+export function pendingEvents(db: Db, limit: number): Promise<CanonicalEvent[]> {
+  return db
+    .select(canonicalColumns)
+    .from(auditEvents)
+    .where(isNull(auditEvents.hash))
+    .orderBy(asc(auditEvents.seq))
+    .limit(limit);
+}
+
+/** Appends leaves and completed subtrees, and marks the events as integrated (their hash). */
+export async function appendLeaves(
+  db: Db,
+  leaves: { leafIndex: number; seq: number; hash: Buffer }[],
+  nodes: { level: number; index: number; hash: Buffer }[],
+) {
+  if (!leaves.length) return;
+  await db.insert(auditLeaves).values(leaves);
+  if (nodes.length) await db.insert(auditNodes).values(nodes);
+  const seqs = leaves.map((l) => l.seq);
+  const hashes = leaves.map((l) => l.hash.toString('hex'));
+  // The append-only trigger lets exactly this through: an empty hash being filled in.
+  await db.execute(sql`update audit_events e set hash = v.h
+    from unnest(${sql.param(seqs)}::bigint[], ${sql.param(hashes)}::text[]) as v(s, h)
+    where e.seq = v.s and e.hash is null`);
+}
+
+export async function latestCheckpoint(db: Db) {
+  const [row] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.size)).limit(1);
+  return row;
+}
+
+export async function checkpointAt(db: Db, size: number) {
+  const [row] = await db.select().from(auditCheckpoints).where(eq(auditCheckpoints.size, size));
+  return row;
+}
+
+export function allCheckpoints(db: Db) {
+  return db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.size));
+}
+
+export async function insertCheckpoint(db: Db, cp: SignedCheckpoint) {
+  await db.insert(auditCheckpoints).values(cp).onConflictDoNothing();
+}
+
+/** A page of a community's integrated events below `size`, in leaf order, filtered by the policy. */
+export function communityLeaves(
+  db: Db,
+  where: SQL,
+  communityId: string,
+  size: number,
+  after: number,
+  limit: number,
+) {
+  return db
+    .select({ leafIndex: auditLeaves.leafIndex, hash: auditLeaves.hash, event: canonicalColumns })
+    .from(auditLeaves)
+    .innerJoin(auditEvents, eq(auditEvents.seq, auditLeaves.seq))
+    .where(
+      and(
+        where,
+        eq(auditEvents.communityId, communityId),
+        lt(auditLeaves.leafIndex, size),
+        gt(auditLeaves.leafIndex, after),
+      ),
+    )
+    .orderBy(asc(auditLeaves.leafIndex))
+    .limit(limit);
+}
+
+/** Leaves [from, to) with their events (null when the event row is gone), for the verifier. */
+export function leavesWithEvents(db: Db, from: number, to: number) {
+  return db
+    .select({
+      leafIndex: auditLeaves.leafIndex,
+      seq: auditLeaves.seq,
+      leafHash: auditLeaves.hash,
+      eventHash: auditEvents.hash,
+      event: canonicalColumns,
+    })
+    .from(auditLeaves)
+    .leftJoin(auditEvents, eq(auditEvents.seq, auditLeaves.seq))
+    .where(and(sql`${auditLeaves.leafIndex} >= ${from}`, lt(auditLeaves.leafIndex, to)))
+    .orderBy(asc(auditLeaves.leafIndex));
+}
+
+/** Events that claim to be integrated (a hash) but have no leaf: rows slipped in around the sequencer. */
+export function hashedWithoutLeaf(db: Db) {
+  return db
+    .select({ seq: auditEvents.seq, action: auditEvents.action })
+    .from(auditEvents)
+    .leftJoin(auditLeaves, eq(auditLeaves.seq, auditEvents.seq))
+    .where(and(isNotNull(auditEvents.hash), isNull(auditLeaves.seq)))
+    .orderBy(asc(auditEvents.seq))
+    .limit(10);
+}
+
+export async function pendingCount(db: Db): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(isNull(auditEvents.hash));
+  return r.n;
+}
