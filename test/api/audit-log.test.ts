@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -270,6 +275,67 @@ describe('the audit log', () => {
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  it('the standalone verifier checks an exported community log with only the public key', async () => {
+    await app.sequencer.flush();
+    const items = [];
+    let page = await (await app.api('/communities/demo-collective/audit?limit=5', { token: auditor })).json();
+    const cp = page.checkpoint;
+    items.push(...page.items);
+    while (page.nextCursor) {
+      page = await (
+        await app.api(`/communities/demo-collective/audit?limit=5&cursor=${page.nextCursor}`, {
+          token: auditor,
+        })
+      ).json();
+      items.push(...page.items);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'steward-export-'));
+    const standalone = async (data: unknown, key = cp.publicKey) => {
+      const file = join(dir, 'export.json');
+      writeFileSync(file, JSON.stringify(data));
+      try {
+        const { stdout } = await promisify(execFile)(process.execPath, [
+          'scripts/verify-community-log.mjs',
+          file,
+          '--public-key',
+          key,
+        ]);
+        return { code: 0, out: stdout };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, out: e.stdout + e.stderr };
+      }
+    };
+    try {
+      const ok = await standalone({ checkpoint: cp, items });
+      expect(ok).toMatchObject({ code: 0 });
+      expect(ok.out).toMatch(new RegExp(`^OK: ${items.length} events included in checkpoint ${cp.size}`));
+      // An altered event is named.
+      const altered = structuredClone(items);
+      altered[2].event.purpose = 'journalism';
+      const bad = await standalone({ checkpoint: cp, items: altered });
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain(
+        `first bad event: leaf ${items[2].leafIndex} (event seq ${items[2].event.seq}`,
+      );
+      // An event inserted into the export, with a hash that matches it but no real proof, is named.
+      const taken = new Set(items.map((i: { leafIndex: number }) => i.leafIndex));
+      const free = [...Array(cp.size).keys()].find((i) => !taken.has(i));
+      const forged = { ...structuredClone(items[0]), leafIndex: free };
+      forged.event.subjectId = 'forged';
+      forged.hash = eventHash(forged.event).toString('hex');
+      const inserted = await standalone({ checkpoint: cp, items: [...items, forged] });
+      expect(inserted.code).toBe(1);
+      expect(inserted.out).toMatch(/not included in the signed checkpoint/);
+      // Another key: the checkpoint does not verify.
+      const other = await standalone({ checkpoint: cp, items }, Buffer.alloc(32, 7).toString('base64'));
+      expect(other.code).toBe(1);
+      expect(other.out).toMatch(/no signature by this key/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
