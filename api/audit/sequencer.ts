@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { type AuditKey, type SignedCheckpoint, signCheckpoint } from './checkpoint.ts';
-import { eventHash } from './event-hash.ts';
-import { frontier, TreeBuilder } from './merkle.ts';
+import { joinCanonical } from './event-hash.ts';
+import { frontier, leafHash, TreeBuilder } from './merkle.ts';
 
 /** The advisory lock whose holder integrates events; the others stand by until their next tick. */
 export const SEQUENCER_LOCK = 7263102;
@@ -97,13 +97,13 @@ export class Sequencer {
   private batch(): Promise<number | undefined> {
     return this.db.transaction(async (tx) => {
       if (!(await lock(tx))) return undefined;
-      const events = await repo.pendingEvents(tx, this.batchSize);
+      const events = await repo.pendingParts(tx, this.batchSize);
       if (!events.length) return 0;
       const size = await repo.treeSize(tx);
       const nodes: { level: number; index: number; hash: Buffer }[] = [];
       const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
       const leaves = events.map((e, i) => {
-        const hash = eventHash(e);
+        const hash = leafHash(joinCanonical(e.pre, e.details, e.post));
         builder.push(hash);
         return { leafIndex: size + i, seq: e.seq, hash };
       });

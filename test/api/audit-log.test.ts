@@ -7,7 +7,13 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkNote } from '../../api/audit/checkpoint.ts';
-import { eventHash } from '../../api/audit/event-hash.ts';
+import {
+  canonicalColumns,
+  canonicalEvent,
+  canonicalPartsSql,
+  eventHash,
+  joinCanonical,
+} from '../../api/audit/event-hash.ts';
 import {
   leafHash,
   nodeHash,
@@ -48,6 +54,7 @@ describe('the audit log', () => {
   });
   afterAll(() => app?.stop());
 
+  const exec = (q: ReturnType<typeof sql>) => app.database.db.execute(q);
   const checkpoint = async () => {
     const res = await app.api('/audit/checkpoint');
     expect(res.status).toBe(200);
@@ -217,6 +224,13 @@ describe('the audit log', () => {
     const file = page.releases[0].files[0];
     expect((await app.api(`/files/${file.id}/download`)).status).toBe(302);
     const db = app.database.db;
+    // The hot path's prepared INSERT stores details as a JSON object, not as a JSON string.
+    const t = await exec(
+      sql`select distinct jsonb_typeof(details) as t from audit_events where action = 'download.issued'`,
+    );
+    expect(
+      (Array.isArray(t) ? t : (t as { rows: unknown[] }).rows).map((r) => (r as { t: string }).t),
+    ).toEqual(['object']);
     await db.execute(
       sql`alter table audit_events add constraint test_no_downloads check (action <> 'download.issued') not valid`,
     );
@@ -337,6 +351,18 @@ describe('the audit log', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the bulk path (canonical JSON written by PostgreSQL) equals the event hash, byte for byte', async () => {
+    await exec(sql`insert into audit_events (actor_type, action, subject_type, subject_id, purpose, details)
+      values ('system', 'test.escapes', 'Test', ${'quote " back \\ tab \t nl \n ctl \u0001 é 😀 \u2028'}, null,
+        ${JSON.stringify({ z: 1.5, a: [1e21, 0.1, -0, 'x\u001f'], é: { b: true, a: null }, n: 100 })}::jsonb)`);
+    const r = await exec(sql`select e.seq, ${sql.raw(canonicalPartsSql)} from audit_events e order by e.seq`);
+    const parts = (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, string>[];
+    const events = await app.database.db.select(canonicalColumns).from(auditEvents).orderBy(auditEvents.seq);
+    expect(parts.length).toBe(events.length);
+    for (const [i, e] of events.entries())
+      expect(joinCanonical(parts[i].pre, parts[i].details, parts[i].post)).toBe(canonicalEvent(e));
   });
 
   it('the root recomputed from the rows in leaf order equals the signed root', async () => {
