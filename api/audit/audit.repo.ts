@@ -127,12 +127,21 @@ const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[]
  * cost far less to receive as one column than as nine.
  */
 export async function leavesWithEvents(db: Db, from: number, to: number): Promise<LeafRow[]> {
-  const r = await db.execute(sql`select concat_ws(chr(31), l.leaf_index, l.seq, encode(l.hash, 'hex'),
+  const text = `select concat_ws(chr(31), l.leaf_index, l.seq, encode(l.hash, 'hex'),
       (e.seq is not null)::int, (e.hash is not distinct from encode(l.hash, 'hex'))::int, x.pre, x.details, x.post) as t
     from audit_leaves l left join audit_events e on e.seq = l.seq
-      left join lateral (select ${sql.raw(canonicalPartsSql)}) x on true
-    where l.leaf_index >= ${from} and l.leaf_index < ${to} order by l.leaf_index`);
-  return rowsOf<{ t: string }>(r).map(({ t }) => {
+      left join lateral (select ${canonicalPartsSql}) x on true
+    where l.leaf_index >= $1 and l.leaf_index < $2 order by l.leaf_index`;
+  // postgres.js straight, when that is the driver: drizzle's execute() costs ~25 µs more per row here.
+  const client = (
+    db as unknown as { $client?: { unsafe?: (q: string, p: unknown[]) => Promise<{ t: string }[]> } }
+  ).$client;
+  const rows = client?.unsafe
+    ? await client.unsafe(text, [from, to])
+    : rowsOf<{ t: string }>(
+        await db.execute(sql.raw(text.replace('$1', String(from)).replace('$2', String(to)))),
+      );
+  return rows.map(({ t }) => {
     const f = t.split('\x1f');
     return {
       leafIndex: Number(f[0]),
