@@ -2,7 +2,7 @@ import type { Db } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { checkNote, readAuditKey } from './checkpoint.ts';
 import { joinCanonical } from './event-hash.ts';
-import { leafHash, TreeBuilder } from './merkle.ts';
+import { leafHash, type NodeRef, nodeHash, TreeBuilder } from './merkle.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -44,6 +44,7 @@ export async function verifyLog(db: Db, opts: { chunk?: number } = {}): Promise<
   let next = 0;
   let cpi = 0;
   let lastGood = 0;
+  let firstMismatch: { from: number; to: number } | undefined;
   while (cpi < checkpoints.length && checkpoints[cpi].size === 0) cpi++;
   // The next chunk is fetched while this one is hashed: PostgreSQL and Node work side by side.
   let fetching = size > 0 ? repo.leavesWithEvents(db, 0, Math.min(size, chunk)) : undefined;
@@ -71,11 +72,12 @@ export async function verifyLog(db: Db, opts: { chunk?: number } = {}): Promise<
       next++;
       while (cpi < checkpoints.length && checkpoints[cpi].size === builder.size) {
         const cp = checkpoints[cpi++];
-        if (builder.root().toString('hex') !== cp.root)
+        if (builder.root().toString('hex') !== cp.root) {
+          if (!problems.length) firstMismatch = { from: lastGood, to: cp.size };
           problems.push(
             `checkpoint ${cp.size}: the root recomputed from the events differs from the signed root (a change within leaves ${lastGood}…${cp.size - 1})`,
           );
-        else lastGood = cp.size;
+        } else lastGood = cp.size;
       }
     }
   }
@@ -89,6 +91,10 @@ export async function verifyLog(db: Db, opts: { chunk?: number } = {}): Promise<
       problems.push(
         `event seq ${e.seq} (${e.action}) carries a hash but is in no leaf: inserted outside the sequencer`,
       );
+  if (firstMismatch) {
+    const named = await locate(db, firstMismatch.from, firstMismatch.to);
+    if (named) problems[0] = `${named} (${problems[0]})`;
+  }
   return {
     ok: problems.length === 0,
     events: size,
@@ -97,4 +103,30 @@ export async function verifyLog(db: Db, opts: { chunk?: number } = {}): Promise<
     problems: problems.slice(0, 20),
     ms: performance.now() - t0,
   };
+}
+
+/**
+ * Every leaf hashes right but a signed root does not match: rows were inserted, removed or reordered
+ * with the leaves rewritten to suit. The stored pairs of leaves (level-1 subtrees, written when the
+ * sequencer integrated them) are usually left alone: the first pair that no longer matches names where
+ * the history changed. Undefined when they were rewritten too, or the range is too long to re-read.
+ */
+async function locate(db: Db, from: number, to: number): Promise<string | undefined> {
+  if (to - from > 200_000) return undefined;
+  const start = from - (from % 2);
+  const rows = await repo.leavesWithEvents(db, start, to);
+  const pairs: NodeRef[] = [];
+  for (let i = 0; i + 1 < rows.length; i += 2) pairs.push({ level: 1, index: (start + i) / 2 });
+  const stored = await repo.readNodes(db, pairs);
+  const hashOf = (r: repo.LeafRow) =>
+    r.present ? leafHash(joinCanonical(r.pre, r.details, r.post)) : Buffer.from(r.leafHash, 'hex');
+  for (let i = 0; i + 1 < rows.length; i += 2) {
+    const want = stored.get(`1:${(start + i) / 2}`);
+    if (!want) return undefined;
+    if (!nodeHash(hashOf(rows[i]), hashOf(rows[i + 1])).equals(want)) {
+      const [a, b] = [rows[i], rows[i + 1]];
+      return `leaf ${a.leafIndex} (event seq ${a.seq}) or leaf ${b.leafIndex} (event seq ${b.seq}): not the event signed at that place`;
+    }
+  }
+  return undefined;
 }

@@ -140,8 +140,9 @@ describe('steward audit verify', () => {
     });
     bad = await verify();
     expect(bad.code).toBe(1);
+    // Named by the first stored pair of leaves that no longer matches: the spliced event is at leaf 3.
     expect(bad.out).toMatch(
-      /first bad event: checkpoint \d+: the root recomputed from the events differs from the signed root \(a change within leaves 0…\d+\)/,
+      /first bad event: leaf 2 \(event seq \d+\) or leaf 3 \(event seq 0\): not the event signed at that place \(checkpoint \d+: the root recomputed from the events differs from the signed root/,
     );
   });
 });
