@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DbHandle } from '../db/index.ts';
+import type { AuditPublicKey } from './audit/audit.present.ts';
+import { auditRoutes, communityAuditRoutes } from './audit/audit.routes.ts';
 import { authenticator } from './auth/authenticate.ts';
 import { demoAccounts } from './auth/demo-accounts.ts';
 import { createDevIdp } from './auth/dev-idp.ts';
@@ -33,6 +35,8 @@ export interface AppDeps {
   storageOrigin: string;
   storageKind: string;
   secrets: InstanceSecrets;
+  /** The checkpoint key's public half (the private key stays with the sequencer). */
+  auditKey: AuditPublicKey;
   logger: Logger;
 }
 
@@ -144,6 +148,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(maybeSession, csrf, auth.middleware);
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));
+  api.use('/audit', auditRoutes(deps.auditKey));
+  api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
   api.use('/communities', communitiesRoutes());
   api.use('/datasets/:slug/releases', releasesRoutes(store));
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));

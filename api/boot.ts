@@ -4,6 +4,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import pino, { type Logger } from 'pino';
 import { type DbHandle, openDb } from '../db/index.ts';
 import { createApp } from './app.ts';
+import { loadAuditKey } from './audit/checkpoint.ts';
+import { Sequencer } from './audit/sequencer.ts';
 import type { Config } from './config.ts';
 import { loadInstanceSecrets } from './instance.ts';
 import { seedDemo } from './seed/seed.service.ts';
@@ -17,6 +19,8 @@ export interface Running {
   store: ObjectStore;
   server: Server;
   logger: Logger;
+  /** Integrates audit events into the Merkle tree; `flush()` runs a tick on demand. */
+  sequencer: Sequencer;
   /** True when this start seeded the demo data. */
   seeded: boolean;
   close(): Promise<void>;
@@ -55,6 +59,11 @@ export async function start(
     closers.push(() => database.close());
     await database.migrate();
     const secrets = await loadInstanceSecrets(database.db);
+    const auditKey = await loadAuditKey(database.db, cfg.publicUrl);
+    // Every api process runs one; the advisory lock picks who integrates (api/audit/sequencer.ts).
+    // Stopped before the database closes (closers run in reverse).
+    const sequencer = new Sequencer(database.db, auditKey, { logger }).start();
+    closers.push(() => sequencer.stop());
     const { store, embedded, origin } = await openStore(cfg, new URL(cfg.publicUrl).origin);
     if (embedded) closers.splice(1, 0, () => embedded.close());
     let seeded = false;
@@ -66,11 +75,12 @@ export async function start(
       storageOrigin: origin,
       storageKind: embedded ? 'embedded-s3' : 's3',
       secrets,
+      auditKey: { name: auditKey.name, publicKey: auditKey.publicKey },
       logger,
     });
     server.removeAllListeners('request');
     server.on('request', app);
-    return { url: cfg.publicUrl, config: cfg, database, store, server, logger, seeded, close };
+    return { url: cfg.publicUrl, config: cfg, database, store, server, logger, sequencer, seeded, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
 import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
 import { RegisterFile } from './files/files.schema.ts';
@@ -99,6 +100,30 @@ export function openApiDocument(publicUrl: string, version: string) {
           summary: 'A community',
           parameters: [slug],
           responses: { '200': json('community'), '404': problem },
+        },
+      },
+      '/communities/{slug}/audit': {
+        get: {
+          summary: "The community's audit events with hashes and inclusion proofs (stewards, auditors)",
+          description:
+            'Events in leaf order, each `{ leafIndex, hash, proof, event }`, proved against `checkpoint`; `nextCursor` keeps later pages on the same checkpoint. The hash is SHA-256(0x00 || RFC 8785 JSON of the event).',
+          parameters: [slug, ...queryParams(CommunityAuditQuery)],
+          responses: { '200': json('{ checkpoint, items, nextCursor }'), '400': problem, '404': problem },
+        },
+      },
+      '/audit/checkpoint': {
+        get: {
+          summary: 'The latest signed checkpoint of the audit log',
+          description:
+            'C2SP tlog-checkpoint signed with Ed25519 as a C2SP signed note: `{ size, root, signature, publicKey, keyName, verifierKey, note }`.',
+          responses: { '200': json('checkpoint'), '404': problem },
+        },
+      },
+      '/audit/consistency': {
+        get: {
+          summary: 'RFC 6962 consistency proof between two tree sizes',
+          parameters: queryParams(ConsistencyQuery),
+          responses: { '200': json('{ from, to, proof }'), '400': problem },
         },
       },
       '/communities/{slug}/members': {

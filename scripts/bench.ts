@@ -423,4 +423,5 @@ else if (mode === 'ability') await benchAbility();
 else if (mode === 'start') await benchStart();
 else if (mode === 'profile') summariseProfile(process.argv[3]);
 else if (mode === 'catalog') await (await import('./bench-catalog.ts')).benchCatalog();
+else if (mode === 'audit') await (await import('./bench-audit.ts')).benchAudit();
 else await benchDownload();

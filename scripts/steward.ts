@@ -2,6 +2,7 @@
  * The `steward` CLI: thin callers of the api's services.
  *   serve | migrate | seed | users create --email E --name N [--admin]
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
+ *   audit verify
  */
 import { parseArgs } from 'node:util';
 import { systemCtx } from '../api/audit/audit.ts';
@@ -13,13 +14,15 @@ import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { findByEmail } from '../api/users/users.repo.ts';
 import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
+import { auditCommand, auditUsage } from './audit.ts';
 
 const usage = `usage: steward <command>
   serve                                   run the platform (npm start)
   migrate                                 apply database migrations
   seed                                    seed the demo community (once per database)
   users create --email E --name N [--admin]
-  tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]`;
+  tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
+  ${auditUsage}`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -112,6 +115,11 @@ async function main(argv: string[]) {
         // The token alone on the last line, for scripts: TOKEN=$(steward tokens create … | tail -1)
         console.log(token);
       });
+    }
+    case 'audit': {
+      const code = await withDb((d) => auditCommand(d.db, sub));
+      if (code) process.exit(code);
+      return;
     }
     case undefined:
     case 'help':

@@ -50,10 +50,16 @@ export async function record(tx: Db, ctx: AuditCtx, action: string, target: Audi
 const columns = Object.keys(
   row({ actor: { kind: 'anonymous' }, requestId: '', ipHash: null }, '', { subjectType: '', subjectId: '' }),
 ) as (keyof ReturnType<typeof row>)[];
+// `details` goes in as JSON text cast to jsonb: a bare placeholder made PGlite store the text as a
+// JSON string ("{\"tier\":…}") instead of an object.
 const appendQuery = (db: Db) =>
   db
     .insert(auditEvents)
-    .values(Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)])) as never)
+    .values(
+      Object.fromEntries(
+        columns.map((c) => [c, c === 'details' ? sql`${sql.placeholder(c)}::jsonb` : sql.placeholder(c)]),
+      ) as never,
+    )
     .prepare('audit_append');
 const prepared = new WeakMap<Db, ReturnType<typeof appendQuery>>();
 

@@ -1,10 +1,29 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** A SHA-256 hash, 32 bytes. PGlite hands back a Uint8Array, postgres.js a Buffer: both become Buffer. */
+const hash = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => Buffer.from(v),
+});
 
 /**
  * The audit log. Append-only (a trigger rejects UPDATE and DELETE of the recorded fields); each row is
- * written in the same transaction as the act it records. `hash` is filled by the sequencer, which hashes
- * events in batches over their RFC 8785 canonical JSON.
+ * written in the same transaction as the act it records. `hash` is filled by the sequencer (hex of the
+ * event's RFC 6962 leaf hash, see api/audit/event-hash.ts) when it gives the event its leaf: an empty
+ * hash means "not in the tree yet", and the partial index finds those rows without scanning the log.
  */
 export const auditEvents = pgTable(
   'audit_events',
@@ -29,14 +48,46 @@ export const auditEvents = pgTable(
     index('audit_events_community_seq_idx').on(t.communityId, t.seq),
     index('audit_events_dataset_seq_idx').on(t.datasetId, t.seq),
     index('audit_events_action_idx').on(t.action),
+    index('audit_events_unsequenced_idx').on(t.seq).where(sql`hash is null`),
   ],
 );
 
-/** Signed checkpoints of the audit log: tree size and root, signed with the instance key. */
+/**
+ * The Merkle tree's leaves, in the order the sequencer integrated the events (leaf_index 0, 1, 2, …
+ * without gaps). Append-only like the events. `hash` = SHA-256(0x00 || canonical JSON of the event).
+ */
+export const auditLeaves = pgTable('audit_leaves', {
+  leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+  seq: bigint('seq', { mode: 'number' })
+    .notNull()
+    .unique('audit_leaves_seq_key')
+    .references(() => auditEvents.seq),
+  hash: hash('hash').notNull(),
+});
+
+/**
+ * Perfect subtrees of the Merkle tree (level ≥ 1; level ℓ, index i covers leaves [i·2^ℓ, (i+1)·2^ℓ)),
+ * stored as they complete so that inclusion and consistency proofs need O(log n) reads.
+ */
+export const auditNodes = pgTable(
+  'audit_nodes',
+  {
+    level: smallint('level').notNull(),
+    index: bigint('index', { mode: 'number' }).notNull(),
+    hash: hash('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.index], name: 'audit_nodes_pkey' })],
+);
+
+/**
+ * Signed checkpoints of the audit log: tree size and root (base64), signed with the instance key.
+ * `note` is the whole C2SP signed note (checkpoint text, blank line, signature line) as served.
+ */
 export const auditCheckpoints = pgTable('audit_checkpoints', {
   size: bigint('size', { mode: 'number' }).primaryKey(),
   root: text('root').notNull(),
   signature: text('signature').notNull(),
   keyId: text('key_id').notNull(),
+  note: text('note').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,0 +1,151 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/index.ts';
+import * as repo from './audit.repo.ts';
+import { type AuditKey, type SignedCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { joinCanonical } from './event-hash.ts';
+import { frontier, leafHash, TreeBuilder } from './merkle.ts';
+
+/** The advisory lock whose holder integrates events; the others stand by until their next tick. */
+export const SEQUENCER_LOCK = 7263102;
+
+export interface SequencerOptions {
+  /** Time between ticks (default 1 s). */
+  intervalMs?: number;
+  /** Events integrated per transaction (default 5,000). */
+  batchSize?: number;
+  logger?: Pick<Logger, 'warn' | 'error'>;
+}
+
+/**
+ * Integrates committed audit events into the Merkle tree and signs checkpoints.
+ *
+ * Why this design ("commit order"): `seq` is taken from a sequence when the row is inserted, not when
+ * it commits, so a later seq may become visible first. The sequencer never reasons about gaps in
+ * seq. Each tick it takes whatever events are *committed and not yet integrated* (`hash is null`,
+ * found through a partial index, so the scan costs the backlog, not the log), gives them the next
+ * leaf indexes in seq order, writes the leaves to the append-only `audit_leaves` table, and fills
+ * in the events' `hash` (the one update the append-only trigger allows). An event that commits late
+ * is simply picked up by a later tick and lands after events that committed before it: leaf order
+ * is the order the sequencer saw commits. Writers pay nothing: `record()` stays one INSERT.
+ *
+ * Leadership: each batch runs in a transaction that first takes `pg_try_advisory_xact_lock`. Whoever
+ * gets it is the leader for that batch; a process that does not get it stands by until its next
+ * tick. Even if two processes raced, the leaf_index primary key and the unique seq would make one
+ * of them roll back: the lock saves work, correctness does not hang on it.
+ */
+export class Sequencer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly key: AuditKey,
+    private readonly opts: SequencerOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.batchSize = opts.batchSize ?? 5000;
+  }
+
+  /** Starts the periodic ticks. */
+  start(): this {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(async () => {
+        await this.flush().catch((err) => this.opts.logger?.error({ err }, 'audit sequencer tick failed'));
+        loop();
+      }, this.intervalMs);
+      this.timer.unref?.();
+    };
+    loop();
+    return this;
+  }
+
+  /**
+   * One tick now (on demand: tests, the CLI): integrates every committed event and signs a
+   * checkpoint when the tree grew. Ticks never overlap within a process.
+   */
+  flush(): Promise<{ added: number; checkpoint?: SignedCheckpoint }> {
+    const next = this.running.then(() => this.tick());
+    this.running = next.catch(() => {});
+    return next;
+  }
+
+  /** Stops ticking and waits for a tick in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async tick() {
+    let added = 0;
+    for (;;) {
+      const n = await this.batch();
+      if (n === undefined) return { added };
+      added += n;
+      if (n < this.batchSize) break;
+    }
+    return { added, checkpoint: await this.checkpoint() };
+  }
+
+  /** One batch; undefined when another process holds the lock. */
+  private batch(): Promise<number | undefined> {
+    return this.db.transaction(async (tx) => {
+      if (!(await lock(tx))) return undefined;
+      const events = await repo.pendingParts(tx, this.batchSize);
+      if (!events.length) return 0;
+      const size = await repo.treeSize(tx);
+      const nodes: { level: number; index: number; hash: Buffer }[] = [];
+      const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
+      const leaves = events.map((e, i) => {
+        const hash = leafHash(joinCanonical(e.pre, e.details, e.post));
+        builder.push(hash);
+        return { leafIndex: size + i, seq: e.seq, hash };
+      });
+      await repo.appendLeaves(tx, leaves, nodes);
+      return events.length;
+    });
+  }
+
+  /** Signs (size, root) when the tree is larger than the latest checkpoint, or when there is none. */
+  private checkpoint(): Promise<SignedCheckpoint | undefined> {
+    return this.db.transaction(async (tx) => {
+      if (!(await lock(tx))) return undefined;
+      const size = await repo.treeSize(tx);
+      const latest = await repo.latestCheckpoint(tx);
+      if (latest && latest.size >= size) return undefined;
+      const root = (await resume(tx, size)).root();
+      const cp = signCheckpoint(this.key, size, root);
+      await repo.insertCheckpoint(tx, cp);
+      return cp;
+    });
+  }
+}
+
+async function lock(tx: Db): Promise<boolean> {
+  const r = await tx.execute<{ locked: boolean }>(
+    sql`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as locked`,
+  );
+  const rows = (Array.isArray(r) ? r : (r as { rows: { locked: boolean }[] }).rows) as { locked: boolean }[];
+  return rows[0].locked;
+}
+
+/** The tree builder at `size`, from the stored perfect subtrees of its frontier (≤ 53 rows). */
+export async function resume(db: Db, size: number, onNode?: ConstructorParameters<typeof TreeBuilder>[0]) {
+  const refs = frontier(size);
+  const got = await repo.readNodes(db, refs);
+  return TreeBuilder.resume(
+    size,
+    refs.map((r) => {
+      const h = got.get(`${r.level}:${r.index}`);
+      if (!h) throw new Error(`audit tree node ${r.level}:${r.index} is missing`);
+      return h;
+    }),
+    onNode,
+  );
+}
