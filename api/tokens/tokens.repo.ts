@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { apiTokens, users } from '../../db/schema/index.ts';
 import { grantsInForce } from '../grants/grants.repo.ts';
@@ -9,8 +9,12 @@ export async function insert(db: Db, values: typeof apiTokens.$inferInsert) {
   return row;
 }
 
-export function listForUser(db: Db, userId: string) {
-  return db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(apiTokens.createdAt);
+/** Where the Token policy's fields live, for `accessibleWhere`. */
+export const tokenColumns = { id: apiTokens.id, userId: apiTokens.userId };
+
+/** The caller's tokens: `visible` is the Token read rule in SQL (own tokens only). */
+export function listVisible(db: Db, visible: SQL | undefined) {
+  return db.select().from(apiTokens).where(visible).orderBy(apiTokens.createdAt);
 }
 
 export async function findById(db: Db, id: string) {

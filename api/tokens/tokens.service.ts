@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
+import { accessibleWhere } from '../../policies/sql.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
@@ -53,7 +54,8 @@ export async function createTokenFor(
 }
 
 export async function listTokens(ctx: Ctx) {
-  return repo.listForUser(ctx.db, userId(ctx));
+  userId(ctx);
+  return repo.listVisible(ctx.db, accessibleWhere(ctx.ability, 'read', 'Token', repo.tokenColumns));
 }
 
 export async function deleteToken(ctx: Ctx, id: string) {
