@@ -2,6 +2,7 @@
  * The `steward` CLI: thin callers of the api's services.
  *   serve | migrate | seed | users create --email E --name N [--admin]
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
+ *   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL]   (scripts/pull.ts)
  */
 import { parseArgs } from 'node:util';
 import { systemCtx } from '../api/audit/audit.ts';
@@ -19,7 +20,9 @@ const usage = `usage: steward <command>
   migrate                                 apply database migrations
   seed                                    seed the demo community (once per database)
   users create --email E --name N [--admin]
-  tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]`;
+  tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
+  pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL] [--parallel N]
+                                          download a release: resume, SHA-256 check (exit 3: no access)`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -113,6 +116,10 @@ async function main(argv: string[]) {
         console.log(token);
       });
     }
+    case 'pull':
+      // An HTTP client of the platform: it needs no database or configuration of its own.
+      process.exitCode = await (await import('./pull.ts')).pull(argv.slice(1));
+      return;
     case undefined:
     case 'help':
     case '--help':
