@@ -232,7 +232,9 @@ async function fetchManifest(o: Options, only?: string[]): Promise<Manifest> {
   return m.data;
 }
 
-type Outcome = { kind: 'skipped' | 'pulled'; fetched: number } | { kind: 'failed'; message: string };
+type Outcome =
+  | { kind: 'skipped' | 'pulled'; fetched: number }
+  | { kind: 'failed'; message: string; accessLost?: boolean };
 
 /** Signed URLs with less than this left are renewed before a transfer starts. */
 const RENEW_MARGIN_MS = 10_000;
@@ -419,7 +421,6 @@ export async function pull(
   // Files are independent: a few at a time, each verified on its own.
   const queue = [...manifest.files];
   const results: { f: ManifestFile; outcome: Outcome }[] = [];
-  let accessLost: PullError | undefined;
   const worker = async () => {
     for (let f = queue.shift(); f; f = queue.shift()) {
       const target = safeName(dir, f.name);
@@ -430,8 +431,11 @@ export async function pull(
         try {
           outcome = await transfer(f, target);
         } catch (e) {
-          if (e instanceof PullError && e.exitCode === EXIT.access) accessLost = e;
-          outcome = { kind: 'failed', message: (e as Error).message };
+          outcome = {
+            kind: 'failed',
+            message: (e as Error).message,
+            accessLost: e instanceof PullError && e.exitCode === EXIT.access,
+          };
         }
         const s = (performance.now() - t) / 1000;
         if (outcome.kind === 'pulled')
@@ -457,7 +461,10 @@ export async function pull(
   for (const w of manifest.withheld) err(`withheld: ${w.name} (${w.tier}): ${w.message} [${w.reason}]`);
   if (failed.length) {
     err(`steward pull: ${failed.length} file(s) failed: ${failed.map((r) => r.f.name).join(', ')}`);
-    return accessLost && failed.length === 1 ? EXIT.access : EXIT.failed;
+    // Access that ended mid-run (grant revoked, token expired) is a missing step, not a broken transfer.
+    return failed.every((r) => r.outcome.kind === 'failed' && r.outcome.accessLost)
+      ? EXIT.access
+      : EXIT.failed;
   }
   if (manifest.withheld.length) {
     const steps = [...new Set(manifest.withheld.map((w) => w.message))];
