@@ -44,7 +44,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 const MB = 1024 * 1024;
 
 /** `steward pull` against the whole platform (API.md CLI list; issue 5). */
-describe('steward pull', () => {
+// Each CLI run is a new Node process (~2–5 s on a loaded 2-core machine): generous timeouts.
+describe('steward pull', { timeout: 180_000 }, () => {
   let app: TestApp;
   let steward: { token: string };
   let builder: { token: string };
@@ -274,7 +275,7 @@ describe('steward pull', () => {
   });
 });
 
-describe('steward pull when signed URLs run out', () => {
+describe('steward pull when signed URLs run out', { timeout: 180_000 }, () => {
   let app: TestApp;
   let work: string;
   beforeAll(async () => {
