@@ -187,6 +187,19 @@ export function openApiDocument(publicUrl: string, version: string) {
           responses: { '200': json('release'), ...errors },
         },
       },
+      '/datasets/{slug}/releases/{tag}/manifest': {
+        get: {
+          summary: 'The files of a release the caller may download, each with a signed URL',
+          description:
+            'Tag `latest` names the newest published release. Each file `{ id, name, size, sha256, mediaType, tier, url, expiresAt }` has its `download.issued` event committed before its URL is signed (the same gate as `GET /files/{id}/download`). `withheld: [{ id, name, size, tier, reason, message }]` lists the files the caller may see but not download; `reason` is one of sign_in, token_scope, accept_licence, request_access, request_pending, obligation_overdue, grant_suspended, grant_revoked, grant_expired, grant_not_started, licence_withdrawn, outside_grant_scope, closed, not_available. `?files=ID,ID` narrows to those files.',
+          parameters: [
+            slug,
+            tag,
+            { name: 'files', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { '200': json('{ dataset, release, files, withheld }'), '400': problem, '404': problem },
+        },
+      },
       '/datasets/{slug}/releases/{tag}/files': {
         post: {
           summary: 'Register a file; returns a signed PUT',

@@ -3,18 +3,14 @@
  *   serve | migrate | seed | users create --email E --name N [--admin]
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
  *   audit verify
+ *   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL]   (scripts/pull.ts)
  */
 import { parseArgs } from 'node:util';
-import { systemCtx } from '../api/audit/audit.ts';
-import { ConfigError, parseConfig } from '../api/config.ts';
-import { seedDemo } from '../api/seed/seed.service.ts';
-import { openStore } from '../api/storage/open-store.ts';
-import { CreateToken } from '../api/tokens/tokens.schema.ts';
-import { createTokenFor } from '../api/tokens/tokens.service.ts';
-import { findByEmail } from '../api/users/users.repo.ts';
-import { ensureUser } from '../api/users/users.service.ts';
-import { openDb } from '../db/index.ts';
-import { auditCommand, auditUsage } from './audit.ts';
+import type { parseConfig } from '../api/config.ts';
+import type { openDb } from '../db/index.ts';
+
+// Modules load per command (dynamic imports below): `pull` is an HTTP client and should start without
+// the api, the AWS SDK and the database driver (they cost seconds of start-up).
 
 const usage = `usage: steward <command>
   serve                                   run the platform (npm start)
@@ -22,7 +18,9 @@ const usage = `usage: steward <command>
   seed                                    seed the demo community (once per database)
   users create --email E --name N [--admin]
   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
-  ${auditUsage}`;
+  pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL] [--parallel N]
+                                          download a release: resume, SHA-256 check (exit 3: no access)
+  audit verify                            recompute the audit log; exit 1 naming the first bad event`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -32,7 +30,15 @@ function fail(message: string, code = 2): never {
 async function withDb<T>(
   fn: (db: Awaited<ReturnType<typeof openDb>>, config: ReturnType<typeof parseConfig>) => Promise<T>,
 ) {
-  const config = parseConfig();
+  const { ConfigError, parseConfig } = await import('../api/config.ts');
+  const { openDb } = await import('../db/index.ts');
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
   const database = await openDb(config.databaseUrl);
   try {
     await database.migrate();
@@ -58,6 +64,8 @@ async function main(argv: string[]) {
       return withDb(async (d) => console.log(`migrations applied (${d.kind})`));
     case 'seed':
       return withDb(async (d, config) => {
+        const { openStore } = await import('../api/storage/open-store.ts');
+        const { seedDemo } = await import('../api/seed/seed.service.ts');
         const { store, embedded } = await openStore(config, new URL(config.publicUrl).origin);
         try {
           console.log((await seedDemo(d.db, store)) ? 'demo data seeded' : 'demo data was already seeded');
@@ -73,6 +81,8 @@ async function main(argv: string[]) {
       });
       if (!values.email || !values.name) fail('users create needs --email and --name');
       return withDb(async (d) => {
+        const { ensureUser } = await import('../api/users/users.service.ts');
+        const { systemCtx } = await import('../api/audit/audit.ts');
         const { user, created } = await ensureUser(d.db, systemCtx('cli'), {
           email: values.email!,
           name: values.name!,
@@ -95,6 +105,7 @@ async function main(argv: string[]) {
         },
       });
       if (!values.user) fail('tokens create needs --user EMAIL');
+      const { CreateToken } = await import('../api/tokens/tokens.schema.ts');
       const input = CreateToken.safeParse({
         name: values.name ?? 'cli',
         scopes: values.scopes ? values.scopes.split(',').map((s) => s.trim()) : undefined,
@@ -102,6 +113,9 @@ async function main(argv: string[]) {
       });
       if (!input.success) fail(input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
       return withDb(async (d) => {
+        const { findByEmail } = await import('../api/users/users.repo.ts');
+        const { createTokenFor } = await import('../api/tokens/tokens.service.ts');
+        const { systemCtx } = await import('../api/audit/audit.ts');
         const user = await findByEmail(d.db, values.user!);
         if (!user) fail(`no user with e-mail ${values.user} (create one with: steward users create)`);
         const { row, token } = await createTokenFor(
@@ -117,10 +131,15 @@ async function main(argv: string[]) {
       });
     }
     case 'audit': {
+      const { auditCommand } = await import('./audit.ts');
       const code = await withDb((d) => auditCommand(d.db, sub));
       if (code) process.exit(code);
       return;
     }
+    case 'pull':
+      // An HTTP client of the platform: it needs no database or configuration of its own.
+      process.exitCode = await (await import('./pull.ts')).pull(argv.slice(1));
+      return;
     case undefined:
     case 'help':
     case '--help':
@@ -132,7 +151,6 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError) fail(err.message);
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

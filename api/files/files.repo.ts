@@ -57,7 +57,7 @@ export async function findWithParents(db: Db, id: string) {
 }
 
 /** What the download decision needs of a file, its release and its dataset. */
-const downloadFields = {
+export const downloadFields = {
   id: files.id,
   name: files.name,
   size: files.size,

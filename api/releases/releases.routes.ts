@@ -6,6 +6,9 @@ import { presentUpload } from '../files/files.present.ts';
 import { RegisterFile } from '../files/files.schema.ts';
 import { registerFile } from '../files/files.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
+import { presentManifest } from './manifest.present.ts';
+import { ManifestParams, ManifestQuery } from './manifest.schema.ts';
+import { releaseManifest } from './manifest.service.ts';
 import { CreateRelease, ReleaseParams } from './releases.schema.ts';
 import { createRelease, getRelease, publishRelease } from './releases.service.ts';
 
@@ -21,6 +24,13 @@ export function releasesRoutes(store: ObjectStore): Router {
     const { slug, tag } = ReleaseParams.parse(req.params);
     const { d, r: rel, files } = await getRelease(req.ctx, slug, tag);
     res.json(presentRelease(req.ctx.ability, d, rel, files));
+  });
+  r.get('/:tag/manifest', async (req, res) => {
+    const { slug, tag } = ManifestParams.parse(req.params);
+    const m = await releaseManifest(req.ctx, store, slug, tag, ManifestQuery.parse(req.query));
+    // Signed URLs inside: never cached by anything between us and the caller.
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(presentManifest(m));
   });
   r.post('/:tag/publish', requireUser, async (req, res) => {
     const { slug, tag } = ReleaseParams.parse(req.params);
