@@ -29,7 +29,8 @@ import { type Actor, defineAbilityFor } from '../policies/index.ts';
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const total = Number(process.env.BENCH_DATASETS ?? 100_000);
 const perScenario = Number(process.env.BENCH_REQUESTS ?? 300);
-const NAME = 'steward_bench_catalog';
+// BENCH_DB names the scratch database (so that two checkouts can bench side by side).
+const NAME = process.env.BENCH_DB ?? 'steward_bench_catalog';
 
 // Words are drawn with a Zipf-like skew (index = n·r^1.5): VOCAB[0] is in ~8% of titles and, with the
 // synthetic words below, in ~25% of descriptions; late words are rare.
@@ -299,8 +300,8 @@ export async function benchCatalog() {
 
     console.log('\nEXPLAIN ANALYZE (first variant of each scenario, the same SQL the app runs):');
     for (const sc of scenarios) {
-      const f = catalogFilter(
-        { ability: defineAbilityFor(sc.actor) },
+      const f = await catalogFilter(
+        { ability: defineAbilityFor(sc.actor), db: handle.db },
         ListDatasets.parse(Object.fromEntries(new URLSearchParams(sc.variants[0]))),
       );
       const { sql: text, params } = datasetsRepo.listQuery(handle.db, f).toSQL();
