@@ -200,6 +200,11 @@ export function listQuery(db: Db, f: ListFilter) {
     const inTitle = sql`${datasets.searchTitle} @@ ${tsquery}`;
     const inHead = sql`${datasets.searchHead} @@ ${tsquery}`;
     const rank = sql<number>`ts_rank(${datasets.searchTitle}, ${tsquery})`;
+    // `search_title` and `search_head` are prefixes of `search` (same parts, same positions), so a
+    // match in them is a match in the whole document — unless the query excludes a word (`-dawn`),
+    // which the description may hold. Only then is the (large) `search` tested in tiers 1 and 2.
+    const excludes = f.tsquery.replace(/'(?:[^']|'')*'/g, '').includes('!');
+    const wholeMatches = excludes ? matches : undefined;
     const from = f.after?.tier ?? 1;
     // The cursor's tier continues after its row; the tiers before it are done, those after it start.
     const after = (tier: SearchTier) => (tier === from ? olderThanCursor : undefined);
@@ -208,12 +213,13 @@ export function listQuery(db: Db, f: ListFilter) {
       const afterRank = f.after
         ? sql`(${rank}, ${datasets.createdAt}, ${datasets.id}) < (${f.after.rank ?? 0}::real, ${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`
         : undefined;
-      branches.push(branch(1, rank, [inTitle, matches, afterRank], [sql`${rank} desc`, ...newest]));
+      branches.push(branch(1, rank, [inTitle, wholeMatches, afterRank], [sql`${rank} desc`, ...newest]));
     }
     if (from <= 2) {
-      branches.push(branch(2, unranked, [inHead, matches, sql`not (${inTitle})`, after(2)], newest));
+      branches.push(branch(2, unranked, [inHead, sql`not (${inTitle})`, wholeMatches, after(2)], newest));
     }
-    branches.push(branch(3, unranked, [matches, sql`not (${inHead})`, after(3)], newest));
+    // The inline head first: a row it excludes costs no detoasting of `search`.
+    branches.push(branch(3, unranked, [sql`not (${inHead})`, matches, after(3)], newest));
   } else {
     branches = [branch(0, unranked, [olderThanCursor], newest)];
   }
