@@ -203,7 +203,8 @@ export function listQuery(db: Db, f: ListFilter) {
     // `search_title` and `search_head` are prefixes of `search` (same parts, same positions), so a
     // match in them is a match in the whole document — unless the query excludes a word (`-dawn`),
     // which the description may hold. Only then is the (large) `search` tested in tiers 1 and 2.
-    const excludes = f.tsquery.replace(/'(?:[^']|'')*'/g, '').includes('!');
+    const operators = f.tsquery.replace(/'(?:[^']|'')*'/g, "''");
+    const excludes = operators.includes('!');
     const wholeMatches = excludes ? matches : undefined;
     const from = f.after?.tier ?? 1;
     // The cursor's tier continues after its row; the tiers before it are done, those after it start.
@@ -219,7 +220,21 @@ export function listQuery(db: Db, f: ListFilter) {
       branches.push(branch(2, unranked, [inHead, sql`not (${inTitle})`, wholeMatches, after(2)], newest));
     }
     // The inline head first: a row it excludes costs no detoasting of `search`.
-    branches.push(branch(3, unranked, [sql`not (${inHead})`, matches, after(3)], newest));
+    const tier3 = [sql`not (${inHead})`, matches, after(3)];
+    if (/'\s*<\d*-?>/.test(operators)) {
+      // A phrase: the planner estimates it as if its words were merely all present, so it would walk
+      // the order index expecting a match every few rows, detoasting every row's document to check
+      // adjacency — 100,000 of them for a rare phrase of common words. Ordering by an expression the
+      // index cannot give makes it take the GIN candidates (rows holding all the words) and sort them.
+      branches.push(
+        branch(3, unranked, tier3, [
+          sql`${datasets.createdAt} + interval '0 seconds' desc`,
+          desc(datasets.id),
+        ]),
+      );
+    } else {
+      branches.push(branch(3, unranked, tier3, newest));
+    }
   } else {
     branches = [branch(0, unranked, [olderThanCursor], newest)];
   }
