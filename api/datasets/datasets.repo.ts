@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
-import { unionAll } from 'drizzle-orm/pg-core';
+import { alias, unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/index.ts';
 import { communities, datasets, licenceVersions, releases } from '../../db/schema/index.ts';
 
@@ -116,14 +116,16 @@ export type SearchTier = 1 | 2 | 3;
  * common word, a GIN bitmap for a rare one) — a tsquery computed inside the statement is opaque to it.
  */
 export async function parseTextQuery(db: Db, q: string, configs: string[]): Promise<string> {
+  // Each distinct non-empty parse once: `simple` and `english` often give the same query, and the
+  // planner counts `'river' | 'river'` as twice as common as `'river'`.
   const [row] = await db
-    .select({
-      tsquery: sql<string>`(${sql.join(
-        configs.map((c) => sql`websearch_to_tsquery(${c}::regconfig, ${q})`),
-        sql` || `,
-      )})::text`,
-    })
-    .from(sql`(select 1) as one`);
+    .select({ tsquery: sql<string>`coalesce(string_agg('(' || p.t || ')', ' | ' order by p.i), '')` })
+    .from(
+      sql`(select min(c.i) as i, c.t from (
+             select i, websearch_to_tsquery(cfg::regconfig, ${q})::text as t
+             from unnest(${`{${configs.join(',')}}`}::text[]) with ordinality as u(cfg, i)
+           ) c where c.t <> '' group by c.t) as p`,
+    );
   return row.tsquery;
 }
 
@@ -148,9 +150,12 @@ export async function parseTextQuery(db: Db, q: string, configs: string[]): Prom
  * waits on ranking another's), and the communities are joined to the page after the LIMIT.
  */
 export function listQuery(db: Db, f: ListFilter) {
+  // Status and tier as `= any(…)`, not `=`: the planner evaluates `column = constant` filters
+  // after all others, so walking the order index it would detoast every row's document before
+  // looking at its tier.
   const where: (SQL | undefined)[] = [f.visible];
-  if (f.publishedOnly) where.push(eq(datasets.status, 'published'));
-  if (f.tier) where.push(eq(datasets.tier, f.tier));
+  if (f.publishedOnly) where.push(sql`${datasets.status} = any(array['published']::dataset_status[])`);
+  if (f.tier) where.push(sql`${datasets.tier} = any(array[${f.tier}]::access_tier[])`);
   if (f.communitySlug) {
     // By id, so that communities need not be joined before the LIMIT.
     where.push(
@@ -158,14 +163,20 @@ export function listQuery(db: Db, f: ListFilter) {
     );
   }
   if (f.purposes?.length) {
+    // The latest published version permits one of them — as a semi-join (a version that permits
+    // one, with no newer published version), which the planner estimates from the purposes'
+    // statistics; a correlated `(select purposes … limit 1) && …` it takes for nearly never true.
+    const newer = alias(licenceVersions, 'newer');
     where.push(
-      sql`(select ${licenceVersions.purposes} from ${licenceVersions}
+      sql`exists (select 1 from ${licenceVersions}
             where ${licenceVersions.datasetId} = ${datasets.id} and ${licenceVersions.status} = 'published'
-            order by ${licenceVersions.version} desc limit 1)
-          && array[${sql.join(
-            f.purposes.map((p) => sql`${p}`),
-            sql`, `,
-          )}]::text[]`,
+              and ${licenceVersions.purposes} && array[${sql.join(
+                f.purposes.map((p) => sql`${p}`),
+                sql`, `,
+              )}]::text[]
+              and not exists (select 1 from ${licenceVersions} as ${sql.identifier('newer')}
+                where ${newer.datasetId} = ${licenceVersions.datasetId} and ${newer.status} = 'published'
+                  and ${newer.version} > ${licenceVersions.version}))`,
     );
   }
   if (f.labelType) {
