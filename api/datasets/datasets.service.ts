@@ -49,8 +49,11 @@ export async function getDataset(ctx: Ctx, slug: string) {
   };
 }
 
+// A plain listing's cursor is `{ t, i }`; a text query's adds its tier `k` (repo.SearchTier) and,
+// in tier 1, the rank `r`.
 const Cursor = z.union([
-  z.strictObject({ r: z.number().finite(), t: z.iso.datetime(), i: z.uuid() }),
+  z.strictObject({ k: z.literal(1).optional(), r: z.number().finite(), t: z.iso.datetime(), i: z.uuid() }),
+  z.strictObject({ k: z.union([z.literal(2), z.literal(3)]), t: z.iso.datetime(), i: z.uuid() }),
   z.strictObject({ t: z.iso.datetime(), i: z.uuid() }),
 ]);
 
@@ -58,11 +61,15 @@ const Cursor = z.union([
 const encodeCursor = (row: repo.CatalogRow, ranked: boolean) =>
   Buffer.from(
     JSON.stringify(
-      ranked ? { r: row.rank, t: row.createdAtKey, i: row.id } : { t: row.createdAtKey, i: row.id },
+      !ranked
+        ? { t: row.createdAtKey, i: row.id }
+        : row.searchTier === 1
+          ? { k: 1, r: row.rank, t: row.createdAtKey, i: row.id }
+          : { k: row.searchTier, t: row.createdAtKey, i: row.id },
     ),
   ).toString('base64url');
 
-function decodeCursor(cursor: string, ranked: boolean) {
+function decodeCursor(cursor: string, ranked: boolean): repo.ListFilter['after'] {
   const invalid = () => badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
   let parsed: unknown;
   try {
@@ -71,41 +78,58 @@ function decodeCursor(cursor: string, ranked: boolean) {
     throw invalid();
   }
   const c = Cursor.safeParse(parsed);
-  // A ranked cursor belongs to a text query, an unranked one to a plain listing.
-  if (!c.success || 'r' in c.data !== ranked) throw invalid();
-  return { rank: 'r' in c.data ? c.data.r : undefined, createdAt: c.data.t, id: c.data.i };
+  // A text query's cursor belongs to a text query, a listing's to a plain listing. (A cursor given
+  // out before the tiers, `{ r, t, i }`, still pages a text query: it is in tier 1.)
+  if (!c.success || ('k' in c.data || 'r' in c.data) !== ranked) throw invalid();
+  const d = c.data;
+  return {
+    tier: ranked ? ('k' in d && d.k ? d.k : 1) : undefined,
+    rank: 'r' in d ? d.r : undefined,
+    createdAt: d.t,
+    id: d.i,
+  };
 }
 
-/** The catalog query for a caller and a parsed `GET /datasets` (exposed for the bench's EXPLAIN). */
-export function catalogFilter(
-  ctx: Pick<Ctx, 'ability'>,
+/**
+ * The catalog query for a caller and a parsed `GET /datasets` (exposed for the bench's EXPLAIN). The
+ * text query is parsed with the stemmers of the languages asked for: the `language` filter first,
+ * then `readerLanguages` (from `Accept-Language`).
+ */
+export async function catalogFilter(
+  ctx: Pick<Ctx, 'ability' | 'db'>,
   q: ListDatasets,
   readerLanguages: string[] = [],
-): repo.ListFilter {
+): Promise<repo.ListFilter> {
   const ranked = Boolean(q.q);
   const language = q.language?.toLowerCase();
+  // The cursor first: a bad one costs no query.
+  const after = q.cursor ? decodeCursor(q.cursor, ranked) : undefined;
   return {
     visible: accessibleWhere(ctx.ability, 'read', 'Dataset', repo.datasetColumns),
     publishedOnly: !q.includeDrafts,
-    text: q.q
-      ? { q: q.q, configs: queryConfigs(language ? [language, ...readerLanguages] : readerLanguages) }
+    tsquery: q.q
+      ? await repo.parseTextQuery(
+          ctx.db,
+          q.q,
+          queryConfigs(language ? [language, ...readerLanguages] : readerLanguages),
+        )
       : undefined,
     tier: q.tier,
     communitySlug: q.community,
     purposes: q.purpose ? broaderChain(q.purpose) : undefined,
     labelType: q.label,
     language,
-    after: q.cursor ? decodeCursor(q.cursor, ranked) : undefined,
+    after,
     limit: q.limit + 1,
   };
 }
 
 /**
- * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ranked by
- * the text query. `readerLanguages` (from `Accept-Language`) choose the stemmers the query is parsed with.
+ * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ordered by
+ * relevance to the text query (tiers, see `repo.listQuery`).
  */
 export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: string[] = []) {
-  const rows = await repo.list(ctx.db, catalogFilter(ctx, q, readerLanguages));
+  const rows = await repo.list(ctx.db, await catalogFilter(ctx, q, readerLanguages));
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > q.limit && last ? encodeCursor(last, Boolean(q.q)) : null;

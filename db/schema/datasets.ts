@@ -74,12 +74,32 @@ export const datasets = pgTable(
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(sql`catalog_search_vector(title, summary, keywords, description, languages)`),
+    /**
+     * Parts of the search document without the description (migration
+     * 0005_catalog_search_head_functions): title and keywords, the only part the catalog ranks; and
+     * title, keywords and summary. Small and inline, so tiering and ranking on them is cheap;
+     * `search` alone decides what matches.
+     */
+    searchTitle: tsvector('search_title')
+      .notNull()
+      .generatedAlwaysAs(sql`catalog_search_title(title, keywords, languages)`),
+    searchHead: tsvector('search_head')
+      .notNull()
+      .generatedAlwaysAs(sql`catalog_search_head(title, summary, keywords, languages)`),
+    /** Every hyphen-prefix of every language tag, lower-cased (`mi-NZ` → `mi`, `mi-nz`): the language filter's key. */
+    languageKeys: text('language_keys')
+      .array()
+      .notNull()
+      .generatedAlwaysAs(sql`catalog_language_keys(languages)`),
   },
   (t) => [
     uniqueIndex('datasets_slug_key').on(t.slug),
     index('datasets_community_id_idx').on(t.communityId),
     index('datasets_status_tier_idx').on(t.status, t.tier),
     index('datasets_search_idx').using('gin', t.search),
+    index('datasets_search_title_idx').using('gin', t.searchTitle),
+    index('datasets_search_head_idx').using('gin', t.searchHead),
+    index('datasets_language_keys_idx').using('gin', t.languageKeys),
     index('datasets_labels_idx').using('gin', t.labels.op('jsonb_path_ops')),
     // The catalog's order (newest first, id breaking ties), walked backwards by keyset pagination.
     // Ascending on purpose: read backwards it is `desc nulls first`, what `order by … desc` means.

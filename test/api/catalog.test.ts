@@ -398,3 +398,138 @@ describe('catalog search', () => {
     expect(item).not.toHaveProperty('createdAtKey');
   });
 });
+
+/**
+ * The text query's order at scale: tiers by the best part of the document the whole query matches
+ * in — title or keywords (ranked), summary, description — the last two newest first, with the tier
+ * in the cursor.
+ */
+describe('catalog search tiers', () => {
+  let app: TestApp;
+  let communityId: string;
+  let n = 0;
+  /** Published datasets straight into their table, each a minute newer than the one before. */
+  const insert = async (
+    rows: { slug: string; title: string; summary?: string; description?: string; keywords?: string[] }[],
+    at?: Date,
+  ) => {
+    await app.database.db.insert(datasets).values(
+      rows.map((r) => {
+        const t = at ?? new Date(Date.UTC(2026, 0, 1, 0, n++));
+        return {
+          communityId,
+          status: 'published' as const,
+          publishedAt: t,
+          createdAt: t,
+          updatedAt: t,
+          ...r,
+        };
+      }),
+    );
+  };
+  const search = async (query: string) => {
+    const res = await app.api(`/datasets?${query}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as Page;
+  };
+  const slugs = async (query: string) => (await search(query)).items.map((i) => i.slug);
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const admin = await app.user({ email: 'admin@test.org', admin: true });
+    const res = await app.api('/communities', {
+      method: 'POST',
+      token: admin.token,
+      json: { slug: 'estuary-keepers', name: 'Estuary Keepers', stewardEmail: 's@test.org' },
+    });
+    expect(res.status).toBe(201);
+    communityId = (await res.json()).id;
+    // Oldest first, weakest last: newest-first order would reverse them.
+    await insert([
+      { slug: 'in-title', title: 'Estuary birds', description: 'Counted at the mudflat.' },
+      { slug: 'in-keywords', title: 'Bird counts', keywords: ['estuary'] },
+      { slug: 'in-summary-old', title: 'Tide gauge', summary: 'Estuary levels' },
+      { slug: 'in-summary-new', title: 'Tide table', summary: 'Estuary tides' },
+      // The older one says it three times (a higher ts_rank); in its tier the newer comes first.
+      { slug: 'in-description-old', title: 'Field notes', description: 'Estuary, estuary, estuary.' },
+      { slug: 'in-description-new', title: 'Survey', description: 'Walked the estuary once.' },
+    ]);
+  });
+  afterAll(() => app?.stop());
+
+  it('orders title and keyword hits (ranked), then summary hits, then description hits, each newest first', async () => {
+    expect(await slugs('q=estuary')).toEqual([
+      'in-title',
+      'in-keywords',
+      'in-summary-new',
+      'in-summary-old',
+      'in-description-new',
+      'in-description-old',
+    ]);
+    // The whole query must match within a tier's part: "estuary birds" is in the title, "bird
+    // counts estuary" only across title and keywords (still tier 1), "tide estuary" across title and summary.
+    expect(await slugs('q=%22estuary%20birds%22')).toEqual(['in-title']);
+    expect(await slugs('q=tide%20estuary')).toEqual(['in-summary-new', 'in-summary-old']);
+    expect(await slugs('q=field%20estuary')).toEqual(['in-description-old']);
+  });
+
+  it('excludes words found anywhere, the description included', async () => {
+    // "mudflat" is only in in-title's description.
+    expect(await slugs('q=estuary%20-mudflat')).toEqual([
+      'in-keywords',
+      'in-summary-new',
+      'in-summary-old',
+      'in-description-new',
+      'in-description-old',
+    ]);
+    expect(await slugs('q=birds%20-mudflat')).toEqual(['in-keywords']);
+  });
+
+  it('pages across the tiers without gaps or duplicates, ties broken by id', async () => {
+    const at = new Date('2026-02-01T00:00:00Z');
+    await insert(
+      Array.from({ length: 21 }, (_, i) => {
+        const where = i % 3;
+        return {
+          slug: `heron-${i}`,
+          title: where === 0 ? `Heron ${i}` : `Wader ${i}`,
+          summary: where === 1 ? 'Heron roosts' : '',
+          description: where === 2 ? 'A heron was seen.' : '',
+        };
+      }),
+      at,
+    );
+    const whole = await slugs('q=heron&limit=100');
+    expect(whole).toHaveLength(21);
+    const tierOf = (slug: string) => Number(slug.split('-')[1]) % 3;
+    expect(whole.map(tierOf)).toEqual([...Array(7).fill(0), ...Array(7).fill(1), ...Array(7).fill(2)]);
+    for (const limit of [1, 4, 7]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page = await search(`q=heron&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.items.map((i) => i.slug));
+        cursor = page.nextCursor;
+      } while (cursor && seen.length < 100);
+      expect(seen, `limit ${limit}`).toEqual(whole);
+    }
+  });
+
+  it('answers a cursor of another kind with 400 invalid_cursor', async () => {
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const t = '2026-01-01T00:00:00.000000Z';
+    const i = '00000000-0000-4000-8000-000000000000';
+    for (const [query, cursor] of [
+      ['', { k: 2, t, i }],
+      ['q=estuary&', { k: 4, t, i }],
+      ['q=estuary&', { k: 1, t, i }],
+      ['q=estuary&', { t, i }],
+    ] as const) {
+      const res = await app.api(`/datasets?${query}cursor=${enc(cursor)}`);
+      expect(res.status, JSON.stringify(cursor)).toBe(400);
+      expect((await res.json()).code).toBe('invalid_cursor');
+    }
+    // A tier-1 cursor given out before the tiers (no `k`) still pages.
+    expect((await app.api(`/datasets?q=estuary&cursor=${enc({ r: 0.5, t, i })}`)).status).toBe(200);
+  });
+});
