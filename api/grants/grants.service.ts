@@ -253,7 +253,8 @@ export async function actOnGrant(
       const cap = ctx.now.getTime() + capDays(l) * DAY;
       const wanted = from + (input.days ?? capDays(l)) * DAY;
       const expiresAt = new Date(Math.min(wanted, cap));
-      if (expiresAt.getTime() <= g.row.grant.expiresAt.getTime())
+      // Less than a day's extension is no renewal: the grant already runs to (about) its cap.
+      if (expiresAt.getTime() - g.row.grant.expiresAt.getTime() < DAY)
         throw new AppError(
           422,
           'renewal_exceeds_cap',
