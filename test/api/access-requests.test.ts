@@ -434,4 +434,25 @@ describe('access requests', () => {
     expect((await app.api('/access-requests?community=nope', { token: rev1.token })).status).toBe(404);
     expect((await app.api('/access-requests?mine=1')).status).toBe(401);
   });
+
+  it('the OpenAPI document describes the access loop', async () => {
+    const doc = await (await app.api('/openapi.json')).json();
+    for (const path of [
+      '/datasets/{slug}/access-requests',
+      '/datasets/{slug}/accept',
+      '/access-requests',
+      '/access-requests/{id}',
+      '/access-requests/{id}/reviews',
+      '/access-requests/{id}/withdraw',
+      '/grants',
+      '/grants/{id}',
+      '/grants/{id}/odrl.jsonld',
+      '/grants/{id}/renew',
+      '/keys',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+    const req =
+      doc.paths['/datasets/{slug}/access-requests'].post.requestBody.content['application/json'].schema;
+    expect(req.required).toEqual(expect.arrayContaining(['purpose', 'licenceVersion']));
+  });
 });
