@@ -525,9 +525,11 @@ export async function castReview(ctx: Ctx, issuer: GrantIssuer, id: string, inpu
         );
       await approve(tx, t, issuer, row, l, outcome.reason);
     } else if (outcome.to !== r.status) {
-      const verb = { in_review: 'request.in_review', denied: 'request.denied', returned: 'request.returned' }[
-        outcome.to
-      ];
+      const verb = {
+        in_review: 'request.review_started',
+        denied: 'request.denied',
+        returned: 'request.returned',
+      }[outcome.to];
       await transition(tx, t, row, verb, { to: outcome.to, reason: outcome.reason });
     }
   });
