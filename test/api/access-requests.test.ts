@@ -435,6 +435,22 @@ describe('access requests', () => {
     expect((await app.api('/access-requests?mine=1')).status).toBe(401);
   });
 
+  it('single rule: two stewards approving at the same moment issue exactly one grant', async () => {
+    const s3 = await app.user({ email: 's3@test.org' });
+    await post('/communities/c1/members', steward.token, { email: 's3@test.org', role: 'steward' });
+    for (let i = 0; i < 3; i++) {
+      const u = await app.user({ email: `race-single${i}@test.org` });
+      const { id } = await (await submit('single', u.token)).json();
+      const results = await Promise.all([steward, s3].map((x) => review(id, x.token, 'approve')));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      const [{ n }] = await app.database.db
+        .select({ n: count() })
+        .from(grants)
+        .where(eq(grants.requestId, id));
+      expect(n).toBe(1);
+    }
+  });
+
   it('the OpenAPI document describes the access loop', async () => {
     const doc = await (await app.api('/openapi.json')).json();
     for (const path of [
