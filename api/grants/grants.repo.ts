@@ -40,16 +40,16 @@ const NIL = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Where the Grant policy's fields live, for `accessibleWhere`, seen by `viewerId`: `granteeId` is the
- * viewer when they are one of the grant's grantees, else another grantee (as in `grantSubject`), so that
- * one row per grant agrees with the in-memory decision.
+ * viewer when they are one of the grant's grantees, else the nil UUID (as in `grantSubject`), so that
+ * one row per grant agrees with the in-memory decision (the rules only compare it with the viewer).
  */
 export const grantColumns = (viewerId: string | undefined) => ({
   id: grants.id,
   datasetId: grants.datasetId,
   communityId: datasets.communityId,
   status: grants.status,
-  granteeId: sql`coalesce((select ge.user_id from ${grantees} ge where ge.grant_id = ${grants.id}
-    order by (ge.user_id = ${viewerId ?? NIL}::uuid) desc limit 1), ${NIL}::uuid)`,
+  granteeId: sql`(case when exists (select 1 from ${grantees} ge where ge.grant_id = ${grants.id}
+    and ge.user_id = ${viewerId ?? NIL}::uuid) then ${viewerId ?? NIL}::uuid else ${NIL}::uuid end)`,
 });
 
 const grantFields = {

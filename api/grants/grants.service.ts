@@ -32,7 +32,7 @@ export function grantSubject(ctx: Ctx, row: repo.GrantListRow, granteeIds: strin
     datasetId: row.grant.datasetId,
     communityId: row.communityId,
     status: row.grant.status,
-    granteeId: me && granteeIds.includes(me) ? me : (granteeIds[0] ?? '00000000-0000-0000-0000-000000000000'),
+    granteeId: me && granteeIds.includes(me) ? me : '00000000-0000-0000-0000-000000000000',
   };
 }
 
