@@ -135,6 +135,20 @@ describe('grants', () => {
     expect(Date.parse(g.expiresAt) - Date.parse(g.startsAt)).toBe(365 * 86_400_000);
   });
 
+  it('a request scoped to releases or files yields a grant of that scope, and downloads follow it', async () => {
+    const page = await (await app.api(`/datasets/${GATED}`)).json();
+    const release = page.releases[0];
+    const byRelease = await approvedGrant('scope1@test.org', { scope: { releases: [release.tag] } });
+    const g1 = await (await app.api(`/grants/${byRelease.grantId}`, { token: byRelease.user.token })).json();
+    expect(g1.scope).toEqual({ type: 'release', ids: [release.id] });
+    expect((await download(gatedFile, byRelease.user.token)).status).toBe(302);
+    const other = fileOf(page, 'sample.txt');
+    const byFile = await approvedGrant('scope2@test.org', { scope: { files: [other] } });
+    const g2 = await (await app.api(`/grants/${byFile.grantId}`, { token: byFile.user.token })).json();
+    expect(g2.scope).toEqual({ type: 'file', ids: [other] });
+    expect((await download(gatedFile, byFile.user.token)).status).toBe(403);
+  });
+
   it('before-download terms that need evidence hold downloads back until they are met', async () => {
     const page = await (await app.api(`/datasets/${GATED}`)).json();
     const current = await (await app.api(`/datasets/${GATED}/licences/${page.licence.version}`)).json();
