@@ -5,6 +5,10 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DbHandle } from '../db/index.ts';
+import {
+  accessRequestsRoutes,
+  datasetAccessRequestsRoutes,
+} from './access-requests/access-requests.routes.ts';
 import type { AuditPublicKey } from './audit/audit.present.ts';
 import { auditRoutes, communityAuditRoutes } from './audit/audit.routes.ts';
 import { authenticator } from './auth/authenticate.ts';
@@ -17,6 +21,7 @@ import type { Config } from './config.ts';
 import { datasetsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { downloadRoute, filesRoutes } from './files/files.routes.ts';
+import { acceptRoute, grantsRoutes, keysRoute } from './grants/grants.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
 import { licencesRoutes, licenceVocabularyRoutes } from './licences/licences.routes.ts';
 import { meRoutes } from './me/me.routes.ts';
@@ -154,6 +159,12 @@ export function createApp(deps: AppDeps): Express {
   api.use('/datasets/:slug/releases', releasesRoutes(store));
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
   api.use(licenceVocabularyRoutes(config.publicUrl));
+  const issuer = { publicUrl: config.publicUrl, signingKey: secrets.signingKey };
+  api.use('/datasets/:slug/access-requests', datasetAccessRequestsRoutes(db, issuer));
+  api.use('/datasets/:slug/accept', acceptRoute(issuer));
+  api.use('/access-requests', accessRequestsRoutes(issuer));
+  api.use('/grants', grantsRoutes());
+  api.use(keysRoute(secrets.signingKey));
   api.use('/datasets', datasetsRoutes());
   api.use('/files', filesRoutes(store));
   api.use(notFoundHandler);

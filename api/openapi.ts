@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import {
+  CastReview,
+  CreateAccessRequest,
+  ListAccessRequests,
+  ResubmitAccessRequest,
+  Withdraw,
+} from './access-requests/access-requests.schema.ts';
 import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
 import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
 import { RegisterFile } from './files/files.schema.ts';
+import { AcceptLicence, GrantAct, ListGrants, RenewGrant } from './grants/grants.schema.ts';
 import { CreateLicence } from './licences/licences.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
 import { CreateToken } from './tokens/tokens.schema.ts';
@@ -288,6 +296,116 @@ export function openApiDocument(publicUrl: string, version: string) {
             '200': json('signed URL'),
             ...errors,
           },
+        },
+      },
+      '/datasets/{slug}/access-requests': {
+        post: {
+          summary: 'Request access to a gated or restricted dataset (signed in; token scope `request`)',
+          description:
+            'Answers `201 { id, status, match: { result, reasons }, … }`. The terms match runs on every request; where the licence turns on auto-approval and the match is `match`, the request is approved and the grant issued at once. Codes: unknown_purpose, purpose_incomplete, answer_required, invalid_answer, unknown_field, unknown_team_member, unknown_release, unknown_file, scope_ambiguous, requested_days_out_of_range, licence_version_required (400); licence_version_not_current (409, with currentVersion: re-read the terms), no_licence, dataset_not_requestable, request_already_open (409).',
+          parameters: [slug],
+          requestBody: body(CreateAccessRequest),
+          responses: { '201': json('access request'), '429': problem, ...errors },
+        },
+      },
+      '/datasets/{slug}/accept': {
+        post: {
+          summary: 'Accept a registered dataset’s licence (click-through grant; token scope `request`)',
+          description:
+            '201 with the new click-through grant; 200 with the one in force when accepted already. Codes: licence_version_not_current, not_click_through, no_licence (409).',
+          parameters: [slug],
+          requestBody: body(AcceptLicence),
+          responses: { '201': json('grant'), '200': json('grant'), ...errors },
+        },
+      },
+      '/access-requests': {
+        get: {
+          summary:
+            'My requests (`mine=1`) or a community’s review queue (`community`, `status`), filtered by the policy',
+          parameters: queryParams(ListAccessRequests),
+          responses: { '200': json('{ items }'), '400': problem, '401': problem, '404': problem },
+        },
+      },
+      '/access-requests/{id}': {
+        get: {
+          summary: 'A request (requester, team, the community’s stewards and reviewers), with its history',
+          parameters: [id],
+          responses: { '200': json('access request'), '404': problem },
+        },
+        patch: {
+          summary: 'Resubmit a returned request (requester), accepting the current licence version again',
+          description: 'Codes: request_not_returned (409) and those of the request body.',
+          parameters: [id],
+          requestBody: body(ResubmitAccessRequest),
+          responses: { '200': json('access request'), ...errors },
+        },
+      },
+      '/access-requests/{id}/withdraw': {
+        post: {
+          summary: 'Withdraw an open request (requester)',
+          description: 'Codes: request_closed (409).',
+          parameters: [id],
+          requestBody: body(Withdraw),
+          responses: { '200': json('access request'), ...errors },
+        },
+      },
+      '/access-requests/{id}/reviews': {
+        post: {
+          summary: 'Review a request (community stewards and reviewers; token scope `manage`)',
+          description:
+            'The licence’s decision rule turns reviews into a decision (single: a steward decides; quorum: k approvals, a veto deny denies, a return returns; a declared conflict of interest counts for nothing); approval issues the grant. Codes: not_a_reviewer, own_request (403); request_not_reviewable, already_reviewed, licence_withdrawn (409).',
+          parameters: [id],
+          requestBody: body(CastReview),
+          responses: { '201': json('access request'), ...errors },
+        },
+      },
+      '/grants': {
+        get: {
+          summary:
+            'My grants (`mine=1`) or a community’s (`community`, stewards), with obligations and due dates',
+          parameters: queryParams(ListGrants),
+          responses: { '200': json('{ items }'), '400': problem, '401': problem, '404': problem },
+        },
+      },
+      '/grants/{id}': {
+        get: {
+          summary: 'A grant: `{ id, status, datasetSlug, expiresAt, obligations, … }`',
+          parameters: [id],
+          responses: { '200': json('grant'), '404': problem },
+        },
+      },
+      '/grants/{id}/odrl.jsonld': {
+        get: {
+          summary:
+            'The grant’s ODRL Agreement, signed (JWS, EdDSA); `Accept: application/jose` gives the JWS alone',
+          parameters: [id],
+          responses: {
+            '200': jsonld('ODRL Agreement with steward:signature { jws, sha256 }'),
+            '404': problem,
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (['suspend', 'reinstate', 'revoke', 'renew'] as const).map((act) => [
+          `/grants/{id}/${act}`,
+          {
+            post: {
+              summary: `${act[0].toUpperCase()}${act.slice(1)} a grant (steward; reason required)`,
+              description:
+                act === 'renew'
+                  ? 'Extends the expiry by `days` (default: the licence’s maximum), never beyond the licence’s maximum from today. Codes: renewal_exceeds_cap (422), licence_withdrawn, grant_state_conflict (409).'
+                  : 'Codes: grant_state_conflict (409).',
+              parameters: [id],
+              requestBody: body(act === 'renew' ? RenewGrant : GrantAct),
+              responses: { '200': json('grant'), '422': problem, ...errors },
+            },
+          },
+        ]),
+      ),
+      '/keys': {
+        get: {
+          summary: 'The instance’s public signing keys (JWK Set; verifies grant Agreements)',
+          responses: { '200': json('{ keys }') },
         },
       },
       '/tokens': {

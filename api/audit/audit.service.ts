@@ -1,5 +1,5 @@
-import { subject } from '@casl/ability';
 import { accessibleWhere } from '../../policies/sql.ts';
+import { subjectOf } from '../../policies/subject.ts';
 import * as communities from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
 import { AppError, badRequest, notFound } from '../errors.ts';
@@ -30,7 +30,7 @@ export async function latestCheckpoint(ctx: Ctx) {
 export async function communityAudit(ctx: Ctx, slug: string, q: CommunityAuditQuery) {
   const community = await communities.findBySlug(ctx.db, slug);
   // 404, not 403: who may read a community's log is the community's business.
-  if (!community || !ctx.ability.can('read', subject('AuditEvent', { communityId: community.id })))
+  if (!community || !ctx.ability.can('read', subjectOf('AuditEvent', { communityId: community.id })))
     throw notFound('audit_log');
   const [size, after] = q.cursor ? q.cursor.split('.').map(Number) : [undefined, -1];
   const cp = size === undefined ? await repo.latestCheckpoint(ctx.db) : await repo.checkpointAt(ctx.db, size);

@@ -58,11 +58,17 @@ export const accessRequests = pgTable(
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
     matchResult: matchResult('match_result').notNull(),
     matchReasons: jsonb('match_reasons').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** The review round: 1, then one more per resubmission after a return (reviews count per round). */
+    round: integer('round').notNull().default(1),
     ...timestamps(),
   },
   (t) => [
     index('access_requests_dataset_status_idx').on(t.datasetId, t.status),
     index('access_requests_requester_idx').on(t.requesterId),
+    // One open request per requester and dataset: the database holds it even under concurrent submits.
+    uniqueIndex('access_requests_one_open_key')
+      .on(t.datasetId, t.requesterId)
+      .where(sql`status in ('submitted', 'in_review', 'returned')`),
   ],
 );
 
@@ -113,7 +119,11 @@ export const grants = pgTable(
     agreementHash: text('agreement_hash'),
     ...timestamps(),
   },
-  (t) => [index('grants_dataset_status_idx').on(t.datasetId, t.status)],
+  (t) => [
+    index('grants_dataset_status_idx').on(t.datasetId, t.status),
+    // One grant per request: two approvals racing cannot issue two (the row lock is the first guard).
+    uniqueIndex('grants_request_key').on(t.requestId),
+  ],
 );
 
 /** Who a grant covers: the requester and any named team members. */

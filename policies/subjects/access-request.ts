@@ -5,6 +5,8 @@ import type { RuleBuilder } from '../builder.ts';
 export function accessRequestRules({ can, cannot }: RuleBuilder, actor: Actor): void {
   if (actor.kind !== 'user') return;
   can('read', 'AccessRequest', { requesterId: actor.userId });
+  // Named team members follow the request they would become co-grantees of; only the requester acts on it.
+  can('read', 'AccessRequest', { teamMemberId: actor.userId });
   can('withdraw', 'AccessRequest', {
     requesterId: actor.userId,
     status: { $in: ['submitted', 'in_review', 'returned'] },
@@ -17,7 +19,8 @@ export function accessRequestRules({ can, cannot }: RuleBuilder, actor: Actor): 
       communityId: { $in: deciders },
       status: { $in: ['submitted', 'in_review'] },
     });
-    // Nobody reviews their own request.
+    // Nobody reviews their own request, nor one that would make them a grantee.
     cannot('review', 'AccessRequest', { requesterId: actor.userId });
+    cannot('review', 'AccessRequest', { teamMemberId: actor.userId });
   }
 }

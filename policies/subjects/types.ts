@@ -56,6 +56,11 @@ export interface AccessRequestSubject {
   datasetId: string;
   communityId: string;
   requesterId: string;
+  /**
+   * Seen from one viewer: the viewer's own id when they are a named team member, else `''` (never
+   * null, so that SQL and CASL agree). The SQL side computes the same per viewer (accessRequestColumns).
+   */
+  teamMemberId: string;
   status: 'submitted' | 'in_review' | 'approved' | 'denied' | 'returned' | 'withdrawn';
 }
 

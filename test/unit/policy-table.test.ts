@@ -133,6 +133,7 @@ function decide(
           datasetId: D,
           communityId: C,
           requesterId: 'someone-else',
+          teamMemberId: '',
           status: 'submitted',
         }),
       );
@@ -170,10 +171,91 @@ describe('the policy table', () => {
 
   it('nobody reviews their own request', () => {
     const steward = defineAbilityFor(actorFor('steward', 'session'));
-    const own = { id: 'a', datasetId: D, communityId: C, requesterId: ME, status: 'submitted' as const };
+    const own = {
+      id: 'a',
+      datasetId: D,
+      communityId: C,
+      requesterId: ME,
+      teamMemberId: '',
+      status: 'submitted' as const,
+    };
     expect(steward.can('review', subject('AccessRequest', own))).toBe(false);
     expect(steward.can('read', subject('AccessRequest', own))).toBe(true);
   });
+
+  it('a named team member reads the request and may not review it, even as a steward', () => {
+    const req = (teamMemberId: string, status = 'submitted' as const) => ({
+      id: 'a',
+      datasetId: D,
+      communityId: C,
+      requesterId: 'someone-else',
+      teamMemberId,
+      status,
+    });
+    const outsider = defineAbilityFor(actorFor('outsider', 'session'));
+    expect(outsider.can('read', subject('AccessRequest', req(ME)))).toBe(true);
+    expect(outsider.can('read', subject('AccessRequest', req('')))).toBe(false);
+    expect(outsider.can('withdraw', subject('AccessRequest', req(ME)))).toBe(false);
+    const steward = defineAbilityFor(actorFor('steward', 'session'));
+    expect(steward.can('review', subject('AccessRequest', req(ME)))).toBe(false);
+    expect(steward.can('review', subject('AccessRequest', req('')))).toBe(true);
+    expect(steward.can('review', subject('AccessRequest', req('', 'returned' as never)))).toBe(false);
+  });
+
+  it.each([
+    // who, token, action on a request by someone else in C (or by ME where noted), allowed?
+    ['reviewer', 'manage', 'review', false, true],
+    ['reviewer', 'request', 'review', false, false],
+    ['reviewer', 'read', 'read', false, true],
+    ['auditor', 'session', 'read', false, false],
+    ['stewardElsewhere', 'session', 'read', false, false],
+    ['outsider', 'session', 'withdraw', true, true],
+    ['outsider', 'request', 'withdraw', true, true],
+    ['outsider', 'read', 'withdraw', true, false],
+    ['outsider', 'session', 'withdraw', false, false],
+  ] as [Who, Token, 'read' | 'review' | 'withdraw', boolean, boolean][])(
+    'access request: %s with %s token → %s (own: %s) = %s',
+    (who, token, action, own, allowed) => {
+      const ability = defineAbilityFor(actorFor(who, token));
+      const req = {
+        id: 'a',
+        datasetId: D,
+        communityId: C,
+        requesterId: own ? ME : 'someone-else',
+        teamMemberId: '',
+        status: 'submitted' as const,
+      };
+      expect(ability.can(action, subject('AccessRequest', req))).toBe(allowed);
+    },
+  );
+
+  it.each([
+    // who, token, action, grant status, is ME a grantee, allowed?
+    ['outsider', 'session', 'read', 'active', true, true],
+    ['outsider', 'session', 'read', 'active', false, false],
+    ['outsider', 'session', 'suspend', 'active', true, false],
+    ['reviewer', 'session', 'read', 'active', false, false],
+    ['auditor', 'session', 'read', 'active', false, false],
+    ['stewardElsewhere', 'session', 'read', 'active', false, false],
+    ['steward', 'session', 'read', 'revoked', false, true],
+    ['steward', 'session', 'suspend', 'active', false, true],
+    ['steward', 'session', 'suspend', 'suspended', false, false],
+    ['steward', 'session', 'reinstate', 'suspended', false, true],
+    ['steward', 'session', 'revoke', 'suspended', false, true],
+    ['steward', 'session', 'revoke', 'revoked', false, false],
+    ['steward', 'session', 'renew', 'expired', false, true],
+    ['steward', 'session', 'renew', 'revoked', false, false],
+    ['steward', 'request', 'suspend', 'active', false, false],
+    ['steward', 'manage', 'suspend', 'active', false, true],
+    ['admin', 'session', 'suspend', 'active', false, false],
+  ] as [Who, Token, 'read' | 'suspend' | 'reinstate' | 'revoke' | 'renew', string, boolean, boolean][])(
+    'grant: %s with %s token → %s a %s grant (grantee: %s) = %s',
+    (who, token, action, status, grantee, allowed) => {
+      const ability = defineAbilityFor(actorFor(who, token));
+      const g = { id: 'g', datasetId: D, communityId: C, granteeId: grantee ? ME : 'someone-else', status };
+      expect(ability.can(action, subject('Grant', g as never))).toBe(allowed);
+    },
+  );
 
   it('grants cover only their scope; closed and pending files are never granted', () => {
     const base = actorFor('outsider', 'session') as Extract<Actor, { kind: 'user' }>;
