@@ -1,8 +1,12 @@
 import { type RequestHandler, Router } from 'express';
 import type { Db } from '../../db/index.ts';
+import { accessibleWhere, anonymous, defineAbilityFor } from '../../policies/index.ts';
 import { publicCatalog } from '../catalog/catalog.service.ts';
 import type { ExportEntry } from '../catalog/dcat.ts';
-import { contentUsage, offerUrl, reserved, type SignalFacts } from './signals.ts';
+import { Slug } from '../common.schema.ts';
+import { datasetColumns } from '../datasets/datasets.repo.ts';
+import { signalFactsBySlug } from './signals.repo.ts';
+import { contentUsage, offerUrl, reserved, type SignalFacts, setSignalHeaders } from './signals.ts';
 
 /**
  * AI crawlers that honour robots.txt for training, by the product tokens their operators document
@@ -93,9 +97,22 @@ export function robotsTxt(entries: ExportEntry[]) {
   ].join('\n');
 }
 
-/** `/robots.txt` and `/.well-known/tdmrep.json`, outside `/api/v1`, built from the public catalog. */
+/**
+ * `/robots.txt` and `/.well-known/tdmrep.json`, outside `/api/v1`, built from the public catalog; and the
+ * signal headers on the web app's dataset pages (`/datasets/:slug`), which the web fallback then serves.
+ */
 export function signalsRoutes(db: Db, publicUrl: string): Router {
   const r = Router();
+  const publicRead = accessibleWhere(defineAbilityFor(anonymous), 'read', 'Dataset', datasetColumns);
+  r.get('/datasets/:slug', async (req, res, next) => {
+    // Only for what anyone may read: a draft's or closed dataset's page must not reveal it exists.
+    const slug = Slug.safeParse(req.params.slug);
+    if (req.accepts('html') && slug.success) {
+      const facts = await signalFactsBySlug(db, slug.data, publicRead);
+      if (facts) setSignalHeaders(res, publicUrl, facts);
+    }
+    next();
+  });
   const cached: RequestHandler = (_req, res, next) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     next();

@@ -79,6 +79,19 @@ describe('AI-preference signals', () => {
     });
   });
 
+  it('the web app’s dataset page carries them too; a draft’s page carries none', async () => {
+    const html = (path: string) => fetch(`${app.url}${path}`, { headers: { accept: 'text/html' } });
+    const page = await html('/datasets/demo-river-readings');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(signals(page)).toEqual(signals(await app.api('/datasets/demo-river-readings')));
+    expect(signals(await html('/datasets/sig-draft'))).toEqual({
+      'tdm-reservation': null,
+      'tdm-policy': null,
+      'content-usage': null,
+      link: null,
+    });
+  });
+
   it('Croissant carries the same signals as the dataset JSON', async () => {
     for (const slug of ['demo-word-list', 'demo-river-readings', 'sig-open-no-train']) {
       const json = signals(await app.api(`/datasets/${slug}`));
