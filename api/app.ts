@@ -16,6 +16,7 @@ import { demoAccounts } from './auth/demo-accounts.ts';
 import { createDevIdp } from './auth/dev-idp.ts';
 import { oidcRoutes } from './auth/oidc.ts';
 import { DbSessionStore } from './auth/session-store.ts';
+import { catalogRoutes, croissantRoutes } from './catalog/catalog.routes.ts';
 import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
 import { datasetsRoutes } from './datasets/datasets.routes.ts';
@@ -28,6 +29,7 @@ import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
 import { openApiDocument } from './openapi.ts';
 import { releasesRoutes } from './releases/releases.routes.ts';
+import { signalsRoutes } from './signals/signals.routes.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 import { tokensRoutes } from './tokens/tokens.routes.ts';
 import { inlineScriptHashes, webRoutes } from './web-static.ts';
@@ -148,7 +150,7 @@ export function createApp(deps: AppDeps): Express {
   api.get(
     '/files/:id/download',
     maybeSession,
-    downloadRoute(auth, store, { ratePerMinute: config.downloadRateLimit }),
+    downloadRoute(auth, store, { ratePerMinute: config.downloadRateLimit, publicUrl: config.publicUrl }),
   );
   api.use(maybeSession, csrf, auth.middleware);
   api.use('/me', meRoutes());
@@ -165,11 +167,15 @@ export function createApp(deps: AppDeps): Express {
   api.use('/access-requests', accessRequestsRoutes(issuer));
   api.use('/grants', grantsRoutes());
   api.use(keysRoute(secrets.signingKey));
-  api.use('/datasets', datasetsRoutes());
+  api.use('/catalog', catalogRoutes(config.publicUrl));
+  api.use(croissantRoutes(config.publicUrl));
+  api.use('/datasets', datasetsRoutes(config.publicUrl));
   api.use('/files', filesRoutes(store));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
 
+  // AI-preference signals for crawlers, at the paths they look at (outside /api/v1).
+  app.use(signalsRoutes(db, config.publicUrl));
   app.use(csp, webRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -252,6 +252,22 @@ export function openApiDocument(publicUrl: string, version: string) {
           responses: { '200': jsonld('ODRL Offer'), '404': problem },
         },
       },
+      '/catalog/dcat.jsonld': {
+        get: {
+          summary:
+            'DCAT-AP 3 catalog of the datasets anyone may read (valid against the official SHACL shapes)',
+          responses: { '200': jsonld('dcat:Catalog') },
+        },
+      },
+      '/datasets/{slug}/croissant.jsonld': {
+        get: {
+          summary: 'Croissant 1.1 + RAI; contentUrl is the stable download gate, never a signed URL',
+          description:
+            'Sends the AI-preference headers: tdm-reservation, tdm-policy, Content-Usage, Link rel="license".',
+          parameters: [slug],
+          responses: { '200': jsonld('Croissant dataset'), '404': problem },
+        },
+      },
       '/licence-templates': {
         get: { summary: 'Licence templates to start from', responses: { '200': json('{ items }') } },
       },
@@ -289,7 +305,7 @@ export function openApiDocument(publicUrl: string, version: string) {
         get: {
           summary: 'Download gate',
           description:
-            '302 to a short-lived signed URL after `download.issued` is committed; `Accept: application/json` gives `{ url, expiresAt, sha256, size }`.',
+            '302 to a short-lived signed URL after `download.issued` is committed; `Accept: application/json` gives `{ url, expiresAt, sha256, size }`. Both carry the AI-preference headers (tdm-reservation, tdm-policy, Content-Usage, Link rel="license") that signed URLs cannot.',
           parameters: [id],
           responses: {
             '302': { description: 'signed URL in Location' },

@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { requireUser } from '../auth/authenticate.ts';
+import { setSignalHeaders } from '../signals/signals.ts';
 import { presentDataset, presentDatasetSummary } from './datasets.present.ts';
 import { CreateDataset, DatasetParams, ListDatasets, UpdateDataset } from './datasets.schema.ts';
 import {
@@ -12,7 +13,7 @@ import {
 } from './datasets.service.ts';
 import { acceptedLanguages } from './search-config.ts';
 
-export function datasetsRoutes(): Router {
+export function datasetsRoutes(publicUrl: string): Router {
   const r = Router();
   r.get('/', async (req, res) => {
     const { rows, nextCursor } = await listDatasets(
@@ -32,6 +33,12 @@ export function datasetsRoutes(): Router {
   r.get('/:slug', async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
     const { d, rels, licence } = await getDataset(req.ctx, slug);
+    setSignalHeaders(res, publicUrl, {
+      trainAi: d.trainAi,
+      tier: d.tier,
+      datasetSlug: d.slug,
+      licenceVersion: licence?.version ?? null,
+    });
     res.json(presentDataset(req.ctx.ability, d, rels, licence));
   });
   // Every change answers with the dataset page as the caller now sees it.

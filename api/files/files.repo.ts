@@ -1,6 +1,14 @@
 import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { apiTokens, communities, datasets, files, releases, users } from '../../db/schema/index.ts';
+import {
+  apiTokens,
+  communities,
+  datasets,
+  files,
+  licenceVersions,
+  releases,
+  users,
+} from '../../db/schema/index.ts';
 import { tokenByHash, tokenPrincipalFields } from '../tokens/tokens.repo.ts';
 
 export type FileRow = typeof files.$inferSelect;
@@ -72,6 +80,12 @@ export const downloadFields = {
   datasetStatus: datasets.status,
   datasetId: datasets.id,
   communityId: datasets.communityId,
+  // For the AI-preference signal headers, in the same round trip (the licence in force: latest published).
+  trainAi: datasets.trainAi,
+  datasetSlug: datasets.slug,
+  licenceVersion: sql<
+    number | null
+  >`(select max(${licenceVersions.version}) from ${licenceVersions} where ${licenceVersions.datasetId} = ${datasets.id} and ${licenceVersions.status} = 'published')`,
 };
 
 export type DownloadRow = NonNullable<Awaited<ReturnType<typeof findForDownload>>>;

@@ -3,6 +3,7 @@ import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authen
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
 import { overLimit, rateLimited } from '../middleware/rate-limit.ts';
+import { setSignalHeaders } from '../signals/signals.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
 import {
@@ -21,7 +22,7 @@ import {
 export function downloadRoute(
   auth: Authenticator,
   store: ObjectStore,
-  opts: { ratePerMinute: number },
+  opts: { ratePerMinute: number; publicUrl: string },
 ): RequestHandler {
   const window = { limit: opts.ratePerMinute, windowSeconds: 60 };
   return async (req, res, next) => {
@@ -49,6 +50,8 @@ export function downloadRoute(
       out = await issueDownload(req.ctx, store, id);
     }
     res.setHeader('Cache-Control', 'no-store');
+    // Signed URLs cannot carry the AI-preference signals: the gate that redirects to them does.
+    setSignalHeaders(res, opts.publicUrl, out.signals);
     // Browsers follow the redirect; scripts asking for JSON get the signed URL to fetch themselves.
     if (!req.accepts('html') && req.accepts('json')) {
       res.json({

@@ -184,5 +184,17 @@ export async function issueDownloadOf(ctx: Ctx, store: ObjectStore, f: repo.Down
     },
   });
   const signed = await store.signGet(f.storageKey, { filename: f.name, contentType: f.mediaType });
-  return { url: signed.url, expiresAt: signed.expiresAt, sha256: f.sha256, size: f.size, name: f.name };
+  return {
+    url: signed.url,
+    expiresAt: signed.expiresAt,
+    sha256: f.sha256,
+    size: f.size,
+    name: f.name,
+    signals: {
+      trainAi: f.trainAi,
+      tier: f.tier,
+      datasetSlug: f.datasetSlug,
+      licenceVersion: f.licenceVersion,
+    },
+  };
 }
