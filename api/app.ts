@@ -151,11 +151,11 @@ export function createApp(deps: AppDeps): Express {
   api.use('/audit', auditRoutes(deps.auditKey));
   api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
   api.use('/communities', communitiesRoutes());
-  api.use('/datasets/:slug/releases', releasesRoutes(store));
+  api.use('/datasets/:slug/releases', releasesRoutes(store, config.uploads));
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
   api.use(licenceVocabularyRoutes(config.publicUrl));
   api.use('/datasets', datasetsRoutes());
-  api.use('/files', filesRoutes(store));
+  api.use('/files', filesRoutes(store, config.uploads));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
 
