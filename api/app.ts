@@ -14,7 +14,7 @@ import { oidcRoutes } from './auth/oidc.ts';
 import { DbSessionStore } from './auth/session-store.ts';
 import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
-import { datasetsRoutes } from './datasets/datasets.routes.ts';
+import { datasetsRoutes, localContextsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { downloadRoute, filesRoutes } from './files/files.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
@@ -155,6 +155,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
   api.use(licenceVocabularyRoutes(config.publicUrl));
   api.use('/datasets', datasetsRoutes());
+  api.use(localContextsRoutes());
   api.use('/files', filesRoutes(store, config.uploads));
   api.use(notFoundHandler);
   app.use('/api/v1', api);

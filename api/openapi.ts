@@ -154,9 +154,25 @@ export function openApiDocument(publicUrl: string, version: string) {
         },
         patch: {
           summary: 'Edit a dataset',
+          description:
+            '`labels` replaces the Local Contexts Labels and Notices; each type is a Local Contexts name (GET /local-contexts/labels). 400 codes: unknown_label_type, label_kind_mismatch, duplicate_label.',
           parameters: [slug],
           requestBody: body(UpdateDataset),
           responses: { '200': json('dataset'), ...errors },
+        },
+      },
+      '/datasets/{slug}/label-suggestions': {
+        get: {
+          summary:
+            "Terms the dataset's labels suggest, each with whether the tier and licence already carry it",
+          parameters: [slug],
+          responses: { '200': json('{ items: [{ label, suggestion, satisfied }] }'), '404': problem },
+        },
+      },
+      '/local-contexts/labels': {
+        get: {
+          summary: 'The Local Contexts Labels and Notices, with the terms each suggests',
+          responses: { '200': json('{ items }') },
         },
       },
       '/datasets/{slug}/publish': {
