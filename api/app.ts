@@ -19,7 +19,7 @@ import { DbSessionStore } from './auth/session-store.ts';
 import { catalogRoutes, croissantRoutes } from './catalog/catalog.routes.ts';
 import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
-import { datasetsRoutes } from './datasets/datasets.routes.ts';
+import { datasetsRoutes, localContextsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { downloadRoute, filesRoutes } from './files/files.routes.ts';
 import { acceptRoute, grantsRoutes, keysRoute } from './grants/grants.routes.ts';
@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/audit', auditRoutes(deps.auditKey));
   api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
   api.use('/communities', communitiesRoutes());
-  api.use('/datasets/:slug/releases', releasesRoutes(store));
+  api.use('/datasets/:slug/releases', releasesRoutes(store, config.uploads));
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
   api.use(licenceVocabularyRoutes(config.publicUrl));
   const issuer = { publicUrl: config.publicUrl, signingKey: secrets.signingKey };
@@ -170,7 +170,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/catalog', catalogRoutes(config.publicUrl));
   api.use(croissantRoutes(config.publicUrl));
   api.use('/datasets', datasetsRoutes(config.publicUrl));
-  api.use('/files', filesRoutes(store));
+  api.use(localContextsRoutes());
+  api.use('/files', filesRoutes(store, config.uploads));
   api.use(notFoundHandler);
   app.use('/api/v1', api);
 

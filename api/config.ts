@@ -29,6 +29,20 @@ const Env = z.object({
   OIDC_CLIENT_ID: optionalText,
   OIDC_CLIENT_SECRET: optionalText,
   SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604800).default(300),
+  /** Files larger than this (bytes) upload in parts (S3 multipart); smaller ones in one signed PUT. */
+  MULTIPART_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(64 * 1024 ** 2),
+  /** Size of each part (bytes) but the last; S3 refuses parts under 5 MiB. Grown for files over 10,000 parts. */
+  MULTIPART_PART_SIZE: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(16 * 1024 ** 2),
   /** Downloads (signed URLs issued) per caller per minute: token, signed-in user, or anonymous IP. */
   DOWNLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   TRUST_PROXY: z.string().default('loopback'),
@@ -64,6 +78,8 @@ export interface Config {
     clientSecret?: string;
   };
   signedUrlTtlSeconds: number;
+  /** Multipart uploads: above `threshold` bytes a file uploads in parts of `partSize` bytes. */
+  uploads: { multipartThreshold: number; partSize: number };
   downloadRateLimit: number;
   trustProxy: string;
   logLevel: string;
@@ -108,6 +124,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     },
     oidc: { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    uploads: { multipartThreshold: e.MULTIPART_THRESHOLD, partSize: e.MULTIPART_PART_SIZE },
     downloadRateLimit: e.DOWNLOAD_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -9,7 +9,7 @@ import {
 import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
 import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
-import { RegisterFile } from './files/files.schema.ts';
+import { CompleteFile, RegisterFile } from './files/files.schema.ts';
 import { AcceptLicence, GrantAct, ListGrants, RenewGrant } from './grants/grants.schema.ts';
 import { CreateLicence } from './licences/licences.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
@@ -162,9 +162,25 @@ export function openApiDocument(publicUrl: string, version: string) {
         },
         patch: {
           summary: 'Edit a dataset',
+          description:
+            '`labels` replaces the Local Contexts Labels and Notices; each type is a Local Contexts name (GET /local-contexts/labels). 400 codes: unknown_label_type, label_kind_mismatch, duplicate_label.',
           parameters: [slug],
           requestBody: body(UpdateDataset),
           responses: { '200': json('dataset'), ...errors },
+        },
+      },
+      '/datasets/{slug}/label-suggestions': {
+        get: {
+          summary:
+            "Terms the dataset's labels suggest, each with whether the tier and licence already carry it",
+          parameters: [slug],
+          responses: { '200': json('{ items: [{ label, suggestion, satisfied }] }'), '404': problem },
+        },
+      },
+      '/local-contexts/labels': {
+        get: {
+          summary: 'The Local Contexts Labels and Notices, with the terms each suggests',
+          responses: { '200': json('{ items }') },
         },
       },
       '/datasets/{slug}/publish': {
@@ -210,7 +226,9 @@ export function openApiDocument(publicUrl: string, version: string) {
       },
       '/datasets/{slug}/releases/{tag}/files': {
         post: {
-          summary: 'Register a file; returns a signed PUT',
+          summary: 'Register a file; returns a signed PUT, or signed part URLs for a large file',
+          description:
+            'At or under MULTIPART_THRESHOLD bytes `upload` is `{ method: "PUT", url, headers, expiresAt }`; above it `{ method: "multipart", partSize, parts: [{ partNumber, url }], expiresAt }`: PUT each part\'s bytes to its URL and keep the `ETag` each answers.',
           parameters: [slug, tag],
           requestBody: body(RegisterFile),
           responses: { '201': json('file with upload'), ...errors },
@@ -289,15 +307,18 @@ export function openApiDocument(publicUrl: string, version: string) {
       },
       '/files/{id}/upload': {
         post: {
-          summary: 'A fresh signed PUT',
+          summary: 'Fresh upload URLs: a signed PUT, or every part URL of the open multipart upload',
           parameters: [id],
           responses: { '200': json('upload'), ...errors },
         },
       },
       '/files/{id}/complete': {
         post: {
-          summary: 'Verify the stored object (size, SHA-256)',
+          summary: 'Verify the stored object (size, SHA-256); a multipart file first assembles its parts',
+          description:
+            'A multipart file sends `{ parts: [{ partNumber, etag }] }`. 422 codes: object_missing, size_mismatch, checksum_mismatch, parts_missing, multipart_incomplete (the file is then failed and its upload closed); 400: parts_required, duplicate_part, not_multipart.',
           parameters: [id],
+          requestBody: { ...body(CompleteFile), required: false },
           responses: { '200': json('file'), '422': problem, ...errors },
         },
       },

@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from 'express';
+import { labelTypes } from '../../policies/local-contexts.ts';
 import { requireUser } from '../auth/authenticate.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
 import { presentDataset, presentDatasetSummary } from './datasets.present.ts';
@@ -6,6 +7,7 @@ import { CreateDataset, DatasetParams, ListDatasets, UpdateDataset } from './dat
 import {
   createDataset,
   getDataset,
+  getLabelSuggestions,
   listDatasets,
   publishDataset,
   updateDataset,
@@ -41,6 +43,10 @@ export function datasetsRoutes(publicUrl: string): Router {
     });
     res.json(presentDataset(req.ctx.ability, d, rels, licence));
   });
+  r.get('/:slug/label-suggestions', async (req, res) => {
+    const { slug } = DatasetParams.parse(req.params);
+    res.json({ items: await getLabelSuggestions(req.ctx, slug) });
+  });
   // Every change answers with the dataset page as the caller now sees it.
   const change =
     (act: (req: Request, slug: string) => Promise<unknown>) => async (req: Request, res: Response) => {
@@ -64,5 +70,14 @@ export function datasetsRoutes(publicUrl: string): Router {
     requireUser,
     change((req, slug) => withdrawDataset(req.ctx, slug)),
   );
+  return r;
+}
+
+/** `GET /local-contexts/labels`: the Local Contexts Labels and Notices a dataset may carry, with what each suggests. */
+export function localContextsRoutes(): Router {
+  const r = Router();
+  r.get('/local-contexts/labels', (_req, res) => {
+    res.json({ items: labelTypes });
+  });
   return r;
 }

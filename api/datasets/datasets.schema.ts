@@ -11,6 +11,26 @@ const Languages = z
   )
   .max(30);
 
+/**
+ * A Local Contexts Label or Notice as the community wrote it: its type (a Local Contexts name, checked
+ * against policies/local-contexts.ts by the service), the community's own text, kept exactly, and the
+ * Local Contexts Hub project it comes from.
+ */
+export const LocalContextsLabel = z.strictObject({
+  kind: z.enum(['TK', 'BC', 'notice']),
+  type: z.string().trim().min(1).max(100),
+  text: z
+    .string()
+    .max(10_000)
+    .refine((s) => s.trim().length > 0, 'the community’s text for this label'),
+  hubProjectId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'a Local Contexts Hub project id')
+    .optional(),
+});
+export type LocalContextsLabel = z.infer<typeof LocalContextsLabel>;
+
 export const CreateDataset = z.strictObject({
   community: Slug,
   slug: Slug,
@@ -31,6 +51,7 @@ export const UpdateDataset = z
     tier: Tier,
     keywords: Keywords,
     languages: Languages,
+    labels: z.array(LocalContextsLabel).max(50),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });

@@ -1,6 +1,7 @@
 import { ForbiddenError } from '@casl/ability';
 import { z } from 'zod';
 import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
+import { labelSuggestions, labelType } from '../../policies/local-contexts.ts';
 import { broaderChain } from '../../policies/purposes.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
@@ -192,14 +193,56 @@ async function act(
   });
 }
 
+/**
+ * Checks labels against the Local Contexts vocabulary and writes each type in its Local Contexts spelling;
+ * the community's text and Hub project id are kept exactly as sent.
+ */
+export function checkLabels(labels: UpdateDataset['labels'] & {}) {
+  const seen = new Set<string>();
+  return labels.map((l, index) => {
+    const t = labelType(l.type);
+    if (!t)
+      throw badRequest(
+        'unknown_label_type',
+        `"${l.type}" is not a Local Contexts Label or Notice (see GET /local-contexts/labels).`,
+        { index, type: l.type },
+      );
+    if (t.kind !== l.kind)
+      throw badRequest('label_kind_mismatch', `"${t.name}" is a ${t.kind} label, not ${l.kind}.`, {
+        index,
+        type: t.name,
+        kind: t.kind,
+      });
+    if (seen.has(t.name)) throw badRequest('duplicate_label', `"${t.name}" is attached twice.`, { index });
+    seen.add(t.name);
+    return { ...l, type: t.name };
+  });
+}
+
 export function updateDataset(ctx: Ctx, slug: string, input: UpdateDataset) {
+  const change = input.labels ? { ...input, labels: checkLabels(input.labels) } : input;
   return act(
     ctx,
     slug,
     'update',
-    () => input,
-    () => ({ fields: Object.keys(input), ...('tier' in input ? { tier: input.tier } : {}) }),
+    () => change,
+    () => ({
+      fields: Object.keys(input),
+      ...('tier' in input ? { tier: input.tier } : {}),
+      ...(change.labels ? { labels: change.labels.map((l) => l.type) } : {}),
+    }),
   );
+}
+
+/** The terms the dataset's labels suggest, and which its tier and current licence already carry. */
+export async function getLabelSuggestions(ctx: Ctx, slug: string) {
+  const d = await loadReadable(ctx, slug);
+  const licence = await currentLicence(ctx.db, d.id);
+  const readable =
+    licence && ctx.ability.can('read', subjectOf('LicenceVersion', licenceSubject(d, licence)))
+      ? licence
+      : undefined;
+  return labelSuggestions(d.labels, { tier: d.tier, licence: readable });
 }
 
 export function publishDataset(ctx: Ctx, slug: string) {

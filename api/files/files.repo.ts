@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import {
   apiTokens,
@@ -39,6 +39,21 @@ export async function update(db: Db, id: string, values: Partial<typeof files.$i
     .where(eq(files.id, id))
     .returning();
   return row;
+}
+
+/**
+ * Records the multipart upload a file's parts go to, unless another request recorded one first; the row
+ * as it now stands (its `uploadId` is the one to use).
+ */
+export async function claimUploadId(db: Db, id: string, uploadId: string) {
+  const [row] = await db
+    .update(files)
+    .set({ uploadId, updatedAt: sql`now()` })
+    .where(and(eq(files.id, id), isNull(files.uploadId)))
+    .returning();
+  if (row) return row;
+  const [current] = await db.select().from(files).where(eq(files.id, id));
+  return current;
 }
 
 /** A file with its release and dataset (and the dataset's community), for the services that act on it. */

@@ -6,12 +6,14 @@ import { overLimit, rateLimited } from '../middleware/rate-limit.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
+import { CompleteFile } from './files.schema.ts';
 import {
   completeFile,
   issueDownload,
   issueDownloadOf,
   readForTokenDownload,
   renewUpload,
+  type UploadSettings,
 } from './files.service.ts';
 
 /**
@@ -67,16 +69,17 @@ export function downloadRoute(
   };
 }
 
-export function filesRoutes(store: ObjectStore): Router {
+export function filesRoutes(store: ObjectStore, uploads: UploadSettings): Router {
   const r = Router();
   r.post('/:id/complete', requireUser, async (req, res) => {
     const { id } = UuidParam.parse(req.params);
-    const { d, r: rel, f } = await completeFile(req.ctx, store, id);
+    const input = CompleteFile.parse(req.body ?? {});
+    const { d, r: rel, f } = await completeFile(req.ctx, store, uploads, id, input);
     res.json(presentFile(req.ctx.ability, d, rel, f));
   });
   r.post('/:id/upload', requireUser, async (req, res) => {
     const { id } = UuidParam.parse(req.params);
-    const upload = await renewUpload(req.ctx, store, id);
+    const upload = await renewUpload(req.ctx, store, uploads, id);
     res.json({
       upload: presentUpload(upload),
     });

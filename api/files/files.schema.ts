@@ -3,6 +3,10 @@ import { Tier } from '../common.schema.ts';
 
 /** 5 GiB: the largest single signed PUT S3 accepts. Larger files need multipart uploads. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
+/** 5 TiB: the largest object S3 stores (10,000 parts of up to 5 GiB). */
+export const MAX_UPLOAD = 5 * 1024 ** 4;
+/** S3's limit on the parts of one multipart upload. */
+export const MAX_PARTS = 10_000;
 
 /** A file name is data, never a path: no separators, no control characters, no dot names. */
 export const FileName = z
@@ -20,7 +24,7 @@ export const FileName = z
 
 export const RegisterFile = z.strictObject({
   name: FileName,
-  size: z.number().int().min(0).max(MAX_SINGLE_UPLOAD, 'files over 5 GiB need a multipart upload'),
+  size: z.number().int().min(0).max(MAX_UPLOAD, 'files over 5 TiB cannot be stored'),
   sha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 digest (64 characters)')
@@ -37,3 +41,21 @@ export const RegisterFile = z.strictObject({
   tier: Tier.optional(),
 });
 export type RegisterFile = z.infer<typeof RegisterFile>;
+
+/**
+ * `POST /files/:id/complete`. A multipart upload names every part it sent with the ETag the object store
+ * answered for it; a single PUT sends no body.
+ */
+export const CompleteFile = z.strictObject({
+  parts: z
+    .array(
+      z.strictObject({
+        partNumber: z.number().int().min(1).max(MAX_PARTS),
+        etag: z.string().trim().min(1).max(200),
+      }),
+    )
+    .min(1)
+    .max(MAX_PARTS)
+    .optional(),
+});
+export type CompleteFile = z.infer<typeof CompleteFile>;

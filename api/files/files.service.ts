@@ -6,16 +6,17 @@ import { coveringGrant } from '../../policies/subjects/file.ts';
 import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
-import { AppError, conflict, notFound, unprocessable } from '../errors.ts';
+import { AppError, badRequest, conflict, notFound, unprocessable } from '../errors.ts';
 import { loadRelease, releaseImmutable } from '../releases/releases.service.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
+import type { ObjectStore, SignedRequest } from '../storage/object-store.ts';
 import * as repo from './files.repo.ts';
-import type { RegisterFile } from './files.schema.ts';
+import { type CompleteFile, MAX_PARTS, type RegisterFile } from './files.schema.ts';
 
 /** Registers a file in a draft release and returns a signed PUT to upload its bytes. */
 export async function registerFile(
   ctx: Ctx,
   store: ObjectStore,
+  settings: UploadSettings,
   slug: string,
   tag: string,
   input: RegisterFile,
@@ -50,8 +51,69 @@ export async function registerFile(
     });
     return { d, r, f };
   });
-  const upload = await store.signPut(out.f.storageKey, { contentType: out.f.mediaType, size: out.f.size });
+  const upload = await uploadFor(store, settings, out.f, ctx.db);
   return { ...out, upload };
+}
+
+/** How uploads are cut: above `multipartThreshold` bytes a file goes up in parts of (at least) `partSize`. */
+export interface UploadSettings {
+  multipartThreshold: number;
+  partSize: number;
+}
+
+/** What a client is told to do with its bytes: one signed PUT, or one signed PUT per part. */
+export type UploadInstructions =
+  | SignedRequest
+  | {
+      method: 'multipart';
+      partSize: number;
+      parts: { partNumber: number; url: string }[];
+      expiresAt: Date;
+    };
+
+const MiB = 1024 ** 2;
+
+/** The part size of a file: the configured one, grown (in whole MiB) so that no file needs over 10,000 parts. */
+export const partSizeFor = (size: number, settings: UploadSettings) =>
+  Math.max(settings.partSize, Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB);
+
+/** How many parts a file of `size` bytes is cut into. */
+export const partCountFor = (size: number, settings: UploadSettings) =>
+  Math.max(1, Math.ceil(size / partSizeFor(size, settings)));
+
+/**
+ * The upload of a file not yet verified: a signed PUT, or — for a large file, or one whose multipart
+ * upload is already open — signed part URLs, opening the multipart upload if none is.
+ */
+async function uploadFor(
+  store: ObjectStore,
+  settings: UploadSettings,
+  f: repo.FileRow,
+  db?: Db,
+): Promise<UploadInstructions> {
+  if (!f.uploadId && f.size <= settings.multipartThreshold)
+    return store.signPut(f.storageKey, { contentType: f.mediaType, size: f.size });
+  let uploadId = f.uploadId;
+  if (!uploadId) {
+    const opened = await store.createMultipart(f.storageKey, { contentType: f.mediaType });
+    const row = db ? await repo.claimUploadId(db, f.id, opened) : undefined;
+    uploadId = row?.uploadId ?? opened;
+    // Another request opened one first: use theirs, so that parts already sent to it count.
+    if (uploadId !== opened) await store.abortMultipart(f.storageKey, opened).catch(() => {});
+  }
+  const count = partCountFor(f.size, settings);
+  const parts = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const signed = await store.signPart(f.storageKey, uploadId, i + 1);
+      return { partNumber: i + 1, url: signed.url, expiresAt: signed.expiresAt };
+    }),
+  );
+  return {
+    method: 'multipart',
+    partSize: partSizeFor(f.size, settings),
+    parts: parts.map(({ partNumber, url }) => ({ partNumber, url })),
+    expiresAt: parts[0].expiresAt,
+  };
 }
 
 async function loadForSteward(ctx: Ctx, id: string, action: 'complete') {
@@ -66,12 +128,56 @@ async function loadForSteward(ctx: Ctx, id: string, action: 'complete') {
   return found;
 }
 
-/** A fresh signed PUT for a file whose upload has not been verified yet (retry after a failure). */
-export async function renewUpload(ctx: Ctx, store: ObjectStore, id: string) {
+/**
+ * Fresh signed URLs for a file whose upload has not been verified yet (expired URLs, or a retry after a
+ * failure): a signed PUT, or every part's URL again — in the same multipart upload while it is open, so
+ * parts already sent need not be sent again.
+ */
+export async function renewUpload(ctx: Ctx, store: ObjectStore, settings: UploadSettings, id: string) {
   const { f } = await loadForSteward(ctx, id, 'complete');
   if (f.status === 'available')
     throw conflict('file_already_complete', 'This file is already uploaded and verified.');
-  return store.signPut(f.storageKey, { contentType: f.mediaType, size: f.size });
+  return uploadFor(store, settings, f, ctx.db);
+}
+
+/**
+ * Assembles a multipart upload from the parts the client names; a failure to answer with (422), never a
+ * 500: which parts were sent is the client's doing.
+ */
+async function assembleParts(
+  store: ObjectStore,
+  settings: UploadSettings,
+  f: repo.FileRow & { uploadId: string },
+  parts: { partNumber: number; etag: string }[] | undefined,
+): Promise<AppError | undefined> {
+  if (!parts)
+    throw badRequest(
+      'parts_required',
+      'This file uploads in parts: send { parts: [{ partNumber, etag }] } with the ETag of each part.',
+    );
+  const expected = partCountFor(f.size, settings);
+  const numbers = new Set(parts.map((p) => p.partNumber));
+  if (numbers.size !== parts.length)
+    throw badRequest('duplicate_part', 'Each part number may be named once.');
+  const missing = Array.from({ length: expected }, (_, i) => i + 1).filter((n) => !numbers.has(n));
+  const unexpected = [...numbers].filter((n) => n > expected);
+  if (missing.length || unexpected.length)
+    return unprocessable(
+      'parts_missing',
+      `This file has ${expected} parts; ${missing.length ? `missing: ${missing.slice(0, 20).join(', ')}` : `unexpected: ${unexpected.slice(0, 20).join(', ')}`}.`,
+      { expected, missing: missing.slice(0, 100), unexpected: unexpected.slice(0, 100) },
+    );
+  try {
+    await store.completeMultipart(f.storageKey, f.uploadId, parts);
+    return undefined;
+  } catch (err) {
+    // S3 answers InvalidPart / InvalidPartOrder / EntityTooSmall / NoSuchUpload; some compatible servers
+    // fail less politely on a part never sent. Either way the parts named do not make the file.
+    const name = (err as Error).name;
+    return unprocessable('multipart_incomplete', 'The object store could not assemble the parts named.', {
+      reason: name && name !== 'Error' ? name : 'assembly_failed',
+    });
+  }
 }
 
 /**
@@ -79,13 +185,24 @@ export async function renewUpload(ctx: Ctx, store: ObjectStore, id: string) {
  * A mismatch marks the file `failed` (recorded, so the steward sees why) and answers 422; the file can
  * never be downloaded until an upload verifies.
  */
-export async function completeFile(ctx: Ctx, store: ObjectStore, id: string) {
+export async function completeFile(
+  ctx: Ctx,
+  store: ObjectStore,
+  settings: UploadSettings,
+  id: string,
+  input: CompleteFile = {},
+) {
   const found = await loadForSteward(ctx, id, 'complete');
   const { d, f } = found;
   if (f.status === 'available') return found;
-  const head = await store.head(f.storageKey);
   let failure: AppError | undefined;
-  if (!head) failure = unprocessable('object_missing', 'Nothing was uploaded for this file yet.');
+  if (f.uploadId) failure = await assembleParts(store, settings, { ...f, uploadId: f.uploadId }, input.parts);
+  else if (input.parts)
+    throw badRequest('not_multipart', 'This file uploads in one signed PUT; complete it without parts.');
+  const head = failure ? null : await store.head(f.storageKey);
+  if (failure) {
+    // already decided
+  } else if (!head) failure = unprocessable('object_missing', 'Nothing was uploaded for this file yet.');
   else if (head.size !== f.size)
     failure = unprocessable(
       'size_mismatch',
@@ -107,18 +224,31 @@ export async function completeFile(ctx: Ctx, store: ObjectStore, id: string) {
         },
       );
   }
+  let aborted: boolean | undefined;
+  if (failure && f.uploadId) {
+    // Its parts are of no further use (a retry opens a new upload); without an abort S3 keeps and bills
+    // them. Best effort: after a successful assembly the upload no longer exists, and the record says so.
+    aborted = await store.abortMultipart(f.storageKey, f.uploadId).then(
+      () => true,
+      () => false,
+    );
+  }
   const updated = await ctx.db.transaction(async (tx) => {
     const row = await repo.update(
       tx,
       f.id,
-      failure ? { status: 'failed' } : { status: 'available', completedAt: ctx.now },
+      failure
+        ? { status: 'failed', uploadId: null }
+        : { status: 'available', completedAt: ctx.now, uploadId: null },
     );
     await record(tx, ctx, failure ? 'file.verification_failed' : 'file.completed', {
       subjectType: 'File',
       subjectId: f.id,
       communityId: d.communityId,
       datasetId: d.id,
-      details: failure ? { reason: failure.code } : { size: f.size, sha256: f.sha256 },
+      details: failure
+        ? { reason: failure.code, ...(aborted === undefined ? {} : { multipartAborted: aborted }) }
+        : { size: f.size, sha256: f.sha256, ...(f.uploadId ? { multipart: true } : {}) },
     });
     return row;
   });

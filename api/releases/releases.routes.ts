@@ -4,7 +4,7 @@ import { presentFile, presentRelease } from '../datasets/datasets.present.ts';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
 import { presentUpload } from '../files/files.present.ts';
 import { RegisterFile } from '../files/files.schema.ts';
-import { registerFile } from '../files/files.service.ts';
+import { registerFile, type UploadSettings } from '../files/files.service.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentManifest } from './manifest.present.ts';
 import { ManifestParams, ManifestQuery } from './manifest.schema.ts';
@@ -13,7 +13,7 @@ import { CreateRelease, ReleaseParams } from './releases.schema.ts';
 import { createRelease, getRelease, publishRelease } from './releases.service.ts';
 
 /** Mounted at `/datasets/:slug/releases`. */
-export function releasesRoutes(store: ObjectStore): Router {
+export function releasesRoutes(store: ObjectStore, uploads: UploadSettings): Router {
   const r = Router({ mergeParams: true });
   r.post('/', requireUser, async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
@@ -44,7 +44,7 @@ export function releasesRoutes(store: ObjectStore): Router {
       r: rel,
       f,
       upload,
-    } = await registerFile(req.ctx, store, slug, tag, RegisterFile.parse(req.body));
+    } = await registerFile(req.ctx, store, uploads, slug, tag, RegisterFile.parse(req.body));
     res.status(201).json({
       ...presentFile(req.ctx.ability, d, rel, f),
       upload: presentUpload(upload),

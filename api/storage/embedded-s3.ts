@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -61,6 +62,7 @@ export async function startEmbeddedS3(opts: {
     vhostBuckets: false,
     configureBuckets: [{ name: opts.bucket, configs: [cors] }],
   });
+  guardMultipartCompletion(server.store);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -69,5 +71,42 @@ export async function startEmbeddedS3(opts: {
       await server.close();
       DUMMY_ACCOUNT.revokeAccessKey(creds.accessKeyId);
     },
+  };
+}
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putObjectMultipart(
+    bucket: string,
+    uploadId: string,
+    parts: { number: number; etag: string }[],
+  ): Promise<unknown>;
+}
+
+/**
+ * CompleteMultipartUpload as S3 answers it. The server assembles whatever part numbers it is given: a part
+ * never uploaded made it throw outside any request (an uncaught exception that would stop the platform)
+ * and an ETag that is not the part's was accepted. Here both are `InvalidPart` (400) and an unknown
+ * upload `NoSuchUpload` (404), before assembly starts.
+ */
+function guardMultipartCompletion(store: FilesystemStore) {
+  const S3Error = require('@20minutes/s3rver/lib/models/error');
+  const assemble = store.putObjectMultipart.bind(store);
+  store.putObjectMultipart = async (bucket, uploadId, parts) => {
+    if (!/^[0-9a-f]{1,64}$/.test(uploadId))
+      throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+    const dir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    if (!existsSync(join(dir, 'key')))
+      throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+    for (const part of parts) {
+      const md5 = await readFile(join(dir, `${part.number}.md5`), 'utf8').catch(() => undefined);
+      if (md5 === undefined || md5 !== part.etag)
+        throw new S3Error(
+          'InvalidPart',
+          'One or more of the specified parts could not be found or its ETag did not match.',
+          { PartNumber: part.number, ETag: part.etag },
+        );
+    }
+    return assemble(bucket, uploadId, parts);
   };
 }

@@ -22,6 +22,18 @@ export interface ObjectStore {
   head(key: string): Promise<{ size: number } | null>;
   /** SHA-256 (hex) of the stored object's bytes, read back from the store. */
   sha256(key: string): Promise<string>;
+  /** Starts a multipart upload (S3 CreateMultipartUpload); returns its upload id. */
+  createMultipart(key: string, opts: { contentType: string }): Promise<string>;
+  /** A signed UploadPart (PUT with `partNumber` and `uploadId`) the client sends one part's bytes to. */
+  signPart(key: string, uploadId: string, partNumber: number): Promise<SignedRequest>;
+  /** Assembles the uploaded parts (S3 CompleteMultipartUpload); rejects when a part is missing or wrong. */
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<void>;
+  /** Drops an open multipart upload and its parts (S3 AbortMultipartUpload). */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
   put(key: string, body: Buffer | Uint8Array | string, contentType: string): Promise<void>;
   delete(key: string): Promise<void>;
 }

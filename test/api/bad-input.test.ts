@@ -198,7 +198,8 @@ describe('bad input', () => {
     for (const body of [
       { name: 'a', size: -1, sha256: 'a'.repeat(64), mediaType: 'text/plain' },
       { name: 'a', size: 1.5, sha256: 'a'.repeat(64), mediaType: 'text/plain' },
-      { name: 'a', size: 6 * 1024 ** 3, sha256: 'a'.repeat(64), mediaType: 'text/plain' },
+      // Over 5 TiB, the largest S3 object (up to it a file uploads in parts).
+      { name: 'a', size: 6 * 1024 ** 4, sha256: 'a'.repeat(64), mediaType: 'text/plain' },
       { name: 'a', size: '1', sha256: 'a'.repeat(64), mediaType: 'text/plain' },
       { name: 'a', size: 1, sha256: 'xyz', mediaType: 'text/plain' },
       { name: 'a', size: 1, sha256: 'a'.repeat(64), mediaType: 'not a type' },

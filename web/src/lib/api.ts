@@ -11,6 +11,8 @@ import type {
   DatasetQuery,
   DatasetSummary,
   FieldError,
+  LabelSuggestion,
+  LabelType,
   Licence,
   LicenceTemplate,
   Me,
@@ -22,6 +24,7 @@ import type {
   Release,
   Token,
   UpdateDataset,
+  UploadInstructions,
   Vocabulary,
 } from './types';
 
@@ -165,7 +168,12 @@ export const api = {
 
   createFile: (slug: string, tag: string, body: CreateFile) =>
     request<NewFile>('POST', `/datasets/${seg(slug)}/releases/${seg(tag)}/files`, body),
-  completeFile: (id: string) => request<DataFile>('POST', `/files/${seg(id)}/complete`),
+  completeFile: (id: string, parts?: { partNumber: number; etag: string }[]) =>
+    request<DataFile>('POST', `/files/${seg(id)}/complete`, parts ? { parts } : undefined),
+  renewUpload: (id: string) => request<{ upload: UploadInstructions }>('POST', `/files/${seg(id)}/upload`),
+  labelSuggestions: (slug: string) =>
+    request<{ items: LabelSuggestion[] }>('GET', `/datasets/${seg(slug)}/label-suggestions`),
+  labelTypes: () => request<{ items: LabelType[] }>('GET', '/local-contexts/labels'),
 
   licences: (slug: string) => request<{ items: Licence[] }>('GET', `/datasets/${seg(slug)}/licences`),
   licence: (slug: string, version: number) =>

@@ -85,7 +85,7 @@ export interface DatasetSummary {
   community: { slug: string; name: string };
   keywords: string[];
   languages: string[];
-  labels: { kind: string; type: string; text: string }[];
+  labels: LocalContextsLabel[];
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
@@ -107,11 +107,23 @@ export interface DataFile {
   can: { download: boolean };
 }
 
-export interface UploadInstructions {
+/** One signed PUT of the whole file. */
+export interface SignedPut {
   method: 'PUT';
   url: string;
   headers: Record<string, string>;
+  expiresAt?: string;
 }
+
+/** A large file: one signed PUT per part of `partSize` bytes (the last may be shorter). */
+export interface MultipartInstructions {
+  method: 'multipart';
+  partSize: number;
+  parts: { partNumber: number; url: string }[];
+  expiresAt?: string;
+}
+
+export type UploadInstructions = SignedPut | MultipartInstructions;
 
 export type NewFile = DataFile & { upload: UploadInstructions };
 
@@ -239,8 +251,20 @@ export interface CreateDataset {
 }
 
 export type UpdateDataset = Partial<
-  Pick<CreateDataset, 'title' | 'summary' | 'description' | 'tier' | 'keywords'>
+  Pick<CreateDataset, 'title' | 'summary' | 'description' | 'tier' | 'keywords'> & {
+    labels: LocalContextsLabel[];
+  }
 >;
+
+/** A Local Contexts Label or Notice, as the community wrote it. */
+export interface LocalContextsLabel {
+  kind: 'TK' | 'BC' | 'notice';
+  type: string;
+  text: string;
+  hubProjectId?: string;
+}
+
+export type { LabelSuggestion, LabelType, TermSuggestion } from '$policies/local-contexts.ts';
 
 export interface CreateRelease {
   tag: string;

@@ -1,9 +1,32 @@
-import type { UploadInstructions } from './types';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { MultipartInstructions, SignedPut } from './types';
 
-/** The lowercase hex SHA-256 of a file, computed in the browser. */
-export async function sha256Hex(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Files up to this size are hashed in one WebCrypto call (fast, native); larger ones slice by slice. */
+const WHOLE_FILE_HASH_LIMIT = 64 * 1024 * 1024;
+const HASH_SLICE = 8 * 1024 * 1024;
+
+/**
+ * The lowercase hex SHA-256 of a file, computed in the browser. WebCrypto has no streaming digest and
+ * would hold the whole file in memory, so large files are read in slices into an incremental SHA-256
+ * (`@noble/hashes`, pure JavaScript: no WebAssembly, which the Content-Security-Policy does not allow).
+ */
+export async function sha256Hex(
+  file: Blob,
+  onProgress?: (hashed: number, total: number) => void,
+): Promise<string> {
+  if (file.size <= WHOLE_FILE_HASH_LIMIT) {
+    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    onProgress?.(file.size, file.size);
+    return hex(new Uint8Array(digest));
+  }
+  const h = sha256.create();
+  for (let at = 0; at < file.size; at += HASH_SLICE) {
+    h.update(new Uint8Array(await file.slice(at, at + HASH_SLICE).arrayBuffer()));
+    onProgress?.(Math.min(at + HASH_SLICE, file.size), file.size);
+  }
+  return hex(h.digest());
 }
 
 /** Thrown when the object store refuses an upload. */
@@ -22,11 +45,11 @@ export class UploadError extends Error {
  * not fetch, because only it reports upload progress. No credentials go to the object store.
  */
 export function uploadToSignedUrl(
-  upload: UploadInstructions,
+  upload: Pick<SignedPut, 'url' | 'headers'> & { method?: string },
   file: Blob,
   onProgress: (loaded: number, total: number) => void,
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(upload.method || 'PUT', upload.url);
@@ -41,7 +64,8 @@ export function uploadToSignedUrl(
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(file.size, file.size);
-        resolve();
+        // A part's ETag names it in the completion; readable because the store's CORS exposes it.
+        resolve(xhr.getResponseHeader('ETag'));
       } else {
         reject(new UploadError(`The object store refused the upload (HTTP ${xhr.status}).`, xhr.status));
       }
@@ -52,4 +76,81 @@ export function uploadToSignedUrl(
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(file);
   });
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/**
+ * Uploads a file in parts to the signed part URLs, `concurrency` at a time, retrying a failed part
+ * (`retries` times, with a growing pause); `onProgress` gets the bytes sent over all parts. Answers each
+ * part's ETag, which `POST /files/:id/complete` needs. `renew` is asked for fresh part URLs when the
+ * store refuses a part's signature (it expired during a long upload).
+ */
+export async function uploadParts(
+  upload: MultipartInstructions,
+  file: Blob,
+  onProgress: (loaded: number, total: number) => void,
+  opts: {
+    concurrency?: number;
+    retries?: number;
+    renew?: () => Promise<MultipartInstructions>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<UploadedPart[]> {
+  const { concurrency = 4, retries = 3 } = opts;
+  let urls = new Map(upload.parts.map((p) => [p.partNumber, p.url]));
+  const sent = new Map<number, number>();
+  const report = () => {
+    let total = 0;
+    for (const n of sent.values()) total += n;
+    onProgress(total, file.size);
+  };
+  const queue = upload.parts.map((p) => p.partNumber);
+  const done: UploadedPart[] = [];
+  let renewing: Promise<void> | undefined;
+
+  async function sendPart(partNumber: number) {
+    const start = (partNumber - 1) * upload.partSize;
+    const slice = file.slice(start, start + upload.partSize);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const etag = await uploadToSignedUrl(
+          { method: 'PUT', url: urls.get(partNumber)!, headers: {} },
+          slice,
+          (loaded) => {
+            sent.set(partNumber, loaded);
+            report();
+          },
+          opts.signal,
+        );
+        if (!etag)
+          throw new UploadError('The object store did not expose the part’s ETag (check its CORS rules).', 0);
+        done.push({ partNumber, etag });
+        return;
+      } catch (e) {
+        sent.set(partNumber, 0);
+        report();
+        if (opts.signal?.aborted || attempt >= retries) throw e;
+        if (e instanceof UploadError && e.status === 403 && opts.renew) {
+          // Expired signatures: one renewal serves every part waiting on it.
+          renewing ??= opts.renew().then((fresh) => {
+            urls = new Map(fresh.parts.map((p) => [p.partNumber, p.url]));
+            renewing = undefined;
+          });
+          await renewing;
+        } else {
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        }
+      }
+    }
+  }
+
+  async function worker() {
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) await sendPart(n);
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  return done.sort((a, b) => a.partNumber - b.partNumber);
 }
