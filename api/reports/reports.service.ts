@@ -137,7 +137,8 @@ export async function communityReport(ctx: Ctx, slug: string, q: ReportQuery) {
 }
 
 /**
- * The public transparency page, when the community opted in: aggregates and approved uses (purpose,
+ * The public transparency page, when the community opted in (its stewards and auditors, who read the full
+ * report anyway, also preview it before): aggregates and approved uses (purpose,
  * organisation, dates). No names, e-mails, free-text purposes or per-organisation download counts.
  */
 export async function transparency(ctx: Ctx, slug: string, period: Period) {
@@ -161,6 +162,8 @@ export async function transparency(ctx: Ctx, slug: string, period: Period) {
   });
   return {
     community: report.community,
+    /** false: the community has not opted in, and this is its stewards' or auditors' preview. */
+    published: community.transparencyPublic,
     period: report.period,
     approvedUses: uses,
     requests: {
