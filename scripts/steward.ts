@@ -3,6 +3,7 @@
  *   serve | migrate | seed | users create --email E --name N [--admin]
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
  *   audit verify
+ *   report --community SLUG [--dataset SLUG] [--format csv|json] [--from D --to D]
  */
 import { parseArgs } from 'node:util';
 import { systemCtx } from '../api/audit/audit.ts';
@@ -15,6 +16,7 @@ import { findByEmail } from '../api/users/users.repo.ts';
 import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
 import { auditCommand, auditUsage } from './audit.ts';
+import { parseReportArgs, reportCommand, reportUsage } from './report.ts';
 
 const usage = `usage: steward <command>
   serve                                   run the platform (npm start)
@@ -22,7 +24,8 @@ const usage = `usage: steward <command>
   seed                                    seed the demo community (once per database)
   users create --email E --name N [--admin]
   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
-  ${auditUsage}`;
+  ${auditUsage}
+  ${reportUsage}`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -118,6 +121,13 @@ async function main(argv: string[]) {
     }
     case 'audit': {
       const code = await withDb((d) => auditCommand(d.db, sub));
+      if (code) process.exit(code);
+      return;
+    }
+    case 'report': {
+      const parsed = parseReportArgs(argv.slice(1));
+      if (typeof parsed === 'number') process.exit(parsed);
+      const code = await withDb((d) => reportCommand(d.db, parsed));
       if (code) process.exit(code);
       return;
     }
