@@ -48,6 +48,8 @@ export async function buildReport(
     start: period.start,
     end: period.end,
   };
+  // Bring the rollups up to date first (bounded work; the live tail counts whatever is left).
+  await repo.rollUp(db);
   // One snapshot for every part: the counts agree with each other even while events are written.
   const [dl, rq, gr, ob, works, kinds] = await db.transaction(
     async (tx) =>

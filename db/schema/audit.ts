@@ -49,11 +49,6 @@ export const auditEvents = pgTable(
     index('audit_events_dataset_seq_idx').on(t.datasetId, t.seq),
     index('audit_events_action_idx').on(t.action),
     index('audit_events_unsequenced_idx').on(t.seq).where(sql`hash is null`),
-    // Usage reports (api/reports): a community's downloads in a period, grouped by month, purpose, actor
-    // and dataset, read from this index alone (an index-only scan) without touching the wide rows.
-    index('audit_events_downloads_report_idx')
-      .on(t.communityId, t.at, t.datasetId, t.purpose, t.actorId)
-      .where(sql`action = 'download.issued'`),
   ],
 );
 

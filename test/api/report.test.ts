@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/index.ts';
+import { downloads } from '../../api/reports/reports.repo.ts';
+import { auditEvents, downloadRollups } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { people, seedReportWorld } from './report-world.ts';
 
@@ -280,6 +281,65 @@ describe('community reports', () => {
       token: auditor,
     });
     expect(twice.status).toBe(400);
+  });
+
+  // Last: it adds a download.
+  it('counts the same from the daily rollups, from the live tail, and across both', async () => {
+    const db = app.database.db;
+    await app.sequencer.flush();
+    const first = await (await app.api(url(), { token: auditor })).json();
+    // Every seeded event now has its leaf, so the report rolled them up.
+    const [{ n }] = await db.select({ n: sql<number>`coalesce(sum(n), 0)::int` }).from(downloadRollups);
+    expect(n).toBeGreaterThanOrEqual(8);
+    expect(first.downloads.total).toBe(8);
+    // From the live tail alone (rollups emptied, watermark back to 0): the same figures.
+    await db.execute(sql`delete from download_rollups`);
+    await db.execute(sql`update report_rollup_state set next_leaf = 0`);
+    await app.sequencer.stop();
+    const community = await (await app.api('/communities/demo-collective')).json();
+    const scope = {
+      communityId: community.id,
+      start: new Date('2026-01-01T00:00:00Z'),
+      end: new Date('2026-07-01T00:00:00Z'),
+    };
+    const sum = (rows: { dim: string; key: string | null; n: number }[], dim: string) =>
+      Object.fromEntries(rows.filter((r) => r.dim === dim).map((r) => [r.key ?? '', r.n]));
+    const tailRows = await downloads(db, scope);
+    expect(sum(tailRows, 'month')).toEqual(
+      Object.fromEntries(
+        first.downloads.byMonth
+          .filter((m: { count: number }) => m.count)
+          .map((m: { month: string; count: number }) => [m.month, m.count]),
+      ),
+    );
+    expect(sum(tailRows, 'organisation')).toEqual(
+      Object.fromEntries(
+        first.downloads.byOrganisation.map((o: { organisation: string; count: number }) => [
+          o.organisation,
+          o.count,
+        ]),
+      ),
+    );
+    expect(sum(tailRows, 'anonymous')).toEqual({ '': 1 });
+    // The report rolls them up again, with the same figures.
+    const again = await (await app.api(url(), { token: auditor })).json();
+    expect(again.downloads).toEqual(first.downloads);
+    const [{ m }] = await db.select({ m: sql<number>`coalesce(sum(n), 0)::int` }).from(downloadRollups);
+    expect(m).toBe(n);
+    // A download not yet in the tree counts at once.
+    const [one] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'download.issued'), eq(auditEvents.purpose, 'education')));
+    const { seq: _seq, hash: _hash, ...copy } = one;
+    await db.insert(auditEvents).values({ ...copy, at: new Date('2026-05-15T12:00:00Z') });
+    const more = await (await app.api(url(), { token: auditor })).json();
+    expect(more.downloads.total).toBe(9);
+    expect(more.downloads.byMonth[4]).toEqual({ month: '2026-05', count: 1 });
+    expect(more.downloads.byOrganisation).toContainEqual({ organisation: '=1+1', count: 2 });
+    await app.sequencer.flush();
+    const after = await (await app.api(url(), { token: auditor })).json();
+    expect(after.downloads).toEqual(more.downloads);
   });
 
   it('is in the OpenAPI document', async () => {

@@ -1,2 +1,0 @@
-ALTER TABLE "communities" ADD COLUMN "reports_shared_with_members" boolean DEFAULT false NOT NULL;--> statement-breakpoint
-CREATE INDEX "audit_events_downloads_report_idx" ON "audit_events" USING btree ("community_id","at","dataset_id","purpose","actor_id") WHERE action = 'download.issued';
