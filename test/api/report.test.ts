@@ -235,7 +235,8 @@ describe('community reports', () => {
     const events = await app.database.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'community.updated')));
+      .where(and(eq(auditEvents.action, 'community.updated')))
+      .orderBy(auditEvents.seq);
     expect(events.map((e) => e.details)).toEqual([
       { transparencyPublic: true },
       { reportsSharedWithMembers: true },
