@@ -29,6 +29,7 @@ import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
 import { openApiDocument } from './openapi.ts';
 import { releasesRoutes } from './releases/releases.routes.ts';
+import { reportsRoutes } from './reports/reports.routes.ts';
 import { signalsRoutes } from './signals/signals.routes.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 import { tokensRoutes } from './tokens/tokens.routes.ts';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/tokens', tokensRoutes(db));
   api.use('/audit', auditRoutes(deps.auditKey));
   api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
+  api.use('/communities/:slug', reportsRoutes());
   api.use('/communities', communitiesRoutes());
   api.use('/datasets/:slug/releases', releasesRoutes(store, config.uploads));
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));

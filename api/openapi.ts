@@ -7,12 +7,13 @@ import {
   Withdraw,
 } from './access-requests/access-requests.schema.ts';
 import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
-import { AddMember, CreateCommunity } from './communities/communities.schema.ts';
+import { AddMember, CreateCommunity, UpdateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
 import { CompleteFile, RegisterFile } from './files/files.schema.ts';
 import { AcceptLicence, GrantAct, ListGrants, RenewGrant } from './grants/grants.schema.ts';
 import { CreateLicence } from './licences/licences.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
+import { ReportQueryDoc, TransparencyQueryDoc } from './reports/reports.schema.ts';
 import { CreateToken } from './tokens/tokens.schema.ts';
 
 const schema = (s: z.ZodType) =>
@@ -108,6 +109,37 @@ export function openApiDocument(publicUrl: string, version: string) {
           summary: 'A community',
           parameters: [slug],
           responses: { '200': json('community'), '404': problem },
+        },
+        patch: {
+          summary: 'Turn the public transparency page and member sharing of reports on or off (stewards)',
+          parameters: [slug],
+          requestBody: body(UpdateCommunity),
+          responses: { '200': json('community'), ...errors },
+        },
+      },
+      '/communities/{slug}/report': {
+        get: {
+          summary: 'Usage report (stewards, auditors; members when the community shares it)',
+          description:
+            'Downloads by month (UTC), purpose, organisation and dataset; requests by status, acceptance rate and median hours to decision; grants and obligations by state; derived works. `format=csv` gives tidy `metric,key,value` rows. Bad input: `400 invalid_date`, `invalid_period`, `unsupported_format`.',
+          parameters: [slug, ...queryParams(ReportQueryDoc)],
+          responses: {
+            '200': {
+              description: 'the report',
+              content: { 'application/json': { schema: {} }, 'text/csv': { schema: { type: 'string' } } },
+            },
+            '400': problem,
+            '404': problem,
+          },
+        },
+      },
+      '/communities/{slug}/transparency': {
+        get: {
+          summary: "The community's public transparency page (anyone, when the community opts in)",
+          description:
+            'Approved uses (purpose, organisation, dates), acceptance rate, median decision time, downloads per month, derived works. No names or e-mails.',
+          parameters: [slug, ...queryParams(TransparencyQueryDoc)],
+          responses: { '200': json('transparency'), '400': problem, '404': problem },
         },
       },
       '/communities/{slug}/audit': {

@@ -426,4 +426,5 @@ else if (mode === 'profile') summariseProfile(process.argv[3]);
 else if (mode === 'catalog') await (await import('./bench-catalog.ts')).benchCatalog();
 else if (mode === 'audit') await (await import('./bench-audit.ts')).benchAudit();
 else if (mode === 'pull') await (await import('./bench-pull.ts')).benchPull();
+else if (mode === 'report') await (await import('./bench-report.ts')).benchReport();
 else await benchDownload();

@@ -4,6 +4,7 @@
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
  *   audit verify
  *   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL]   (scripts/pull.ts)
+ *   report --community SLUG [--dataset SLUG] [--format csv|json] [--from D --to D]
  */
 import { parseArgs } from 'node:util';
 import type { parseConfig } from '../api/config.ts';
@@ -20,7 +21,8 @@ const usage = `usage: steward <command>
   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL] [--parallel N]
                                           download a release: resume, SHA-256 check (exit 3: no access)
-  audit verify                            recompute the audit log; exit 1 naming the first bad event`;
+  audit verify                            recompute the audit log; exit 1 naming the first bad event
+  report --community SLUG [--dataset SLUG] [--format csv|json] [--from YYYY-MM-DD --to YYYY-MM-DD]`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -140,6 +142,14 @@ async function main(argv: string[]) {
       // An HTTP client of the platform: it needs no database or configuration of its own.
       process.exitCode = await (await import('./pull.ts')).pull(argv.slice(1));
       return;
+    case 'report': {
+      const { parseReportArgs, reportCommand } = await import('./report.ts');
+      const parsed = parseReportArgs(argv.slice(1));
+      if (typeof parsed === 'number') process.exit(parsed);
+      const code = await withDb((d) => reportCommand(d.db, parsed));
+      if (code) process.exit(code);
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

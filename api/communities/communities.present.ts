@@ -6,6 +6,8 @@ export function presentCommunity(row: CommunityRow) {
     slug: row.slug,
     name: row.name,
     description: row.description,
+    transparencyPublic: row.transparencyPublic,
+    reportsSharedWithMembers: row.reportsSharedWithMembers,
     createdAt: row.createdAt,
   };
 }

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { communities, memberships } from '../../db/schema/index.ts';
 
@@ -32,4 +32,13 @@ export async function addMembership(
     .onConflictDoNothing()
     .returning();
   return rows.length === 1;
+}
+
+export async function update(db: Db, id: string, values: Partial<typeof communities.$inferInsert>) {
+  const [row] = await db
+    .update(communities)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(communities.id, id))
+    .returning();
+  return row;
 }

@@ -1,8 +1,14 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/authenticate.ts';
 import { presentCommunity } from './communities.present.ts';
-import { AddMember, CommunityParams, CreateCommunity } from './communities.schema.ts';
-import { addMember, createCommunity, getCommunity, listCommunities } from './communities.service.ts';
+import { AddMember, CommunityParams, CreateCommunity, UpdateCommunity } from './communities.schema.ts';
+import {
+  addMember,
+  createCommunity,
+  getCommunity,
+  listCommunities,
+  updateCommunity,
+} from './communities.service.ts';
 
 export function communitiesRoutes(): Router {
   const r = Router();
@@ -16,6 +22,11 @@ export function communitiesRoutes(): Router {
   r.get('/:slug', async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
     res.json(presentCommunity(await getCommunity(req.ctx, slug)));
+  });
+  // The steward's switches: the public transparency page and reports shared with members.
+  r.patch('/:slug', requireUser, async (req, res) => {
+    const { slug } = CommunityParams.parse(req.params);
+    res.json(presentCommunity(await updateCommunity(req.ctx, slug, UpdateCommunity.parse(req.body))));
   });
   r.post('/:slug/members', requireUser, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);

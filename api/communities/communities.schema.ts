@@ -17,3 +17,14 @@ export const AddMember = z.strictObject({
 export type AddMember = z.infer<typeof AddMember>;
 
 export const CommunityParams = z.object({ slug: Slug });
+
+/** The steward's switches: a public transparency page, reports shared with members. */
+export const UpdateCommunity = z
+  .strictObject({
+    transparencyPublic: z.boolean().optional(),
+    reportsSharedWithMembers: z.boolean().optional(),
+  })
+  .refine((v) => v.transparencyPublic !== undefined || v.reportsSharedWithMembers !== undefined, {
+    message: 'give transparencyPublic and/or reportsSharedWithMembers',
+  });
+export type UpdateCommunity = z.infer<typeof UpdateCommunity>;

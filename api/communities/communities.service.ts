@@ -5,7 +5,7 @@ import type { Ctx } from '../context.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { ensureUser } from '../users/users.service.ts';
 import * as repo from './communities.repo.ts';
-import type { AddMember, CreateCommunity } from './communities.schema.ts';
+import type { AddMember, CreateCommunity, UpdateCommunity } from './communities.schema.ts';
 
 /** An admin creates a community and, optionally, names its first steward in the same act. */
 export async function createCommunity(ctx: Ctx, input: CreateCommunity) {
@@ -65,4 +65,30 @@ async function appoint(ctx: Ctx, community: repo.CommunityRow, input: AddMember)
     });
   }
   return { userId: user.id, email: user.email, name: user.name, role: input.role, added };
+}
+
+/** A steward turns the public transparency page and member sharing on or off; audited. */
+export async function updateCommunity(ctx: Ctx, slug: string, input: UpdateCommunity) {
+  return ctx.db.transaction(async (tx) => {
+    const community = await repo.findBySlug(tx, slug);
+    if (!community) throw notFound('community');
+    ForbiddenError.from(ctx.ability).throwUnlessCan('update', subjectOf('Community', { id: community.id }));
+    const changes: UpdateCommunity = {};
+    if (input.transparencyPublic !== undefined && input.transparencyPublic !== community.transparencyPublic)
+      changes.transparencyPublic = input.transparencyPublic;
+    if (
+      input.reportsSharedWithMembers !== undefined &&
+      input.reportsSharedWithMembers !== community.reportsSharedWithMembers
+    )
+      changes.reportsSharedWithMembers = input.reportsSharedWithMembers;
+    if (!Object.keys(changes).length) return community;
+    const row = await repo.update(tx, community.id, changes);
+    await record(tx, ctx, 'community.updated', {
+      subjectType: 'Community',
+      subjectId: community.id,
+      communityId: community.id,
+      details: changes,
+    });
+    return row;
+  });
 }

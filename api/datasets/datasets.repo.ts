@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { alias, unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/index.ts';
-import { communities, datasets, licenceVersions, releases } from '../../db/schema/index.ts';
+import { communities, datasets, licenceVersions } from '../../db/schema/index.ts';
 
 // Every column but the derived search and filter keys, which only the database reads (the search
 // document can be large).

@@ -1,6 +1,6 @@
 import { ForbiddenError } from '@casl/ability';
 import { z } from 'zod';
-import { accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
+import { accessibleWhere } from '../../policies/index.ts';
 import { labelSuggestions, labelType } from '../../policies/local-contexts.ts';
 import { broaderChain } from '../../policies/purposes.ts';
 import { subjectOf } from '../../policies/subject.ts';

@@ -13,6 +13,8 @@ export const communities = pgTable(
     description: text('description').notNull().default(''),
     /** The community opted in to a public transparency page. */
     transparencyPublic: boolean('transparency_public').notNull().default(false),
+    /** The community shares its usage reports with its members (and reviewers). */
+    reportsSharedWithMembers: boolean('reports_shared_with_members').notNull().default(false),
     ...timestamps(),
   },
   (t) => [uniqueIndex('communities_slug_key').on(t.slug)],

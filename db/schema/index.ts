@@ -4,4 +4,5 @@ export * from './communities.ts';
 export * from './datasets.ts';
 export * from './enums.ts';
 export * from './instance.ts';
+export * from './reports.ts';
 export * from './users.ts';

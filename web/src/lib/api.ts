@@ -22,7 +22,10 @@ import type {
   Problem,
   Providers,
   Release,
+  Report,
+  ReportPeriod,
   Token,
+  Transparency,
   UpdateDataset,
   UploadInstructions,
   Vocabulary,
@@ -138,6 +141,24 @@ export const api = {
 
   communities: () => request<{ items: Community[] }>('GET', '/communities'),
   createCommunity: (body: CreateCommunity) => request<Community>('POST', '/communities', body),
+  community: (slug: string) => request<Community>('GET', `/communities/${seg(slug)}`),
+  updateCommunity: (
+    slug: string,
+    body: { transparencyPublic?: boolean; reportsSharedWithMembers?: boolean },
+  ) => request<Community>('PATCH', `/communities/${seg(slug)}`, body),
+  report: (slug: string, p: ReportPeriod = {}) =>
+    request<Report>(
+      'GET',
+      `/communities/${seg(slug)}/report${query({ from: p.from, to: p.to, dataset: p.dataset })}`,
+    ),
+  /** The CSV export's URL, for a plain download link (the session cookie goes with it). */
+  reportCsvUrl: (slug: string, p: ReportPeriod = {}) =>
+    `${BASE}/communities/${seg(slug)}/report${query({ from: p.from, to: p.to, dataset: p.dataset, format: 'csv' })}`,
+  transparency: (slug: string, p: ReportPeriod = {}) =>
+    request<Transparency>(
+      'GET',
+      `/communities/${seg(slug)}/transparency${query({ from: p.from, to: p.to })}`,
+    ),
 
   datasets: (q: DatasetQuery = {}) =>
     request<Page<DatasetSummary>>(

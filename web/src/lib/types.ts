@@ -61,9 +61,71 @@ export interface Providers {
 }
 
 export interface Community {
+  id?: string;
   slug: string;
   name: string;
   description: string | null;
+  transparencyPublic?: boolean;
+  reportsSharedWithMembers?: boolean;
+}
+
+export interface Counted {
+  count: number;
+}
+/** GET /communities/:slug/report (UTC months; null keys: no purpose / no organisation given). */
+export interface Report {
+  community: { slug: string; name: string };
+  dataset: { slug: string; title: string } | null;
+  period: { from: string; to: string; timeZone: 'UTC' };
+  downloads: {
+    total: number;
+    anonymous: number;
+    byMonth: ({ month: string } & Counted)[];
+    byPurpose: ({ purpose: string | null } & Counted)[];
+    byOrganisation: ({ organisation: string | null } & Counted)[];
+    byDataset: ({ dataset: string } & Counted)[];
+  };
+  requests: {
+    total: number;
+    byStatus: ({ status: string } & Counted)[];
+    decided: number;
+    acceptanceRate: number | null;
+    medianDecisionHours: number | null;
+  };
+  grants: { total: number; byStatus: ({ status: string } & Counted)[] };
+  obligations: { total: number; byStatus: ({ status: string } & Counted)[] };
+  derivedWorks: { total: number; byKind: ({ kind: string } & Counted)[]; items: DerivedWorkItem[] };
+}
+export interface DerivedWorkItem {
+  title: string;
+  kind: string;
+  url: string | null;
+  dataset: string;
+  registeredAt: string;
+}
+export interface ApprovedUse {
+  purpose: string | null;
+  organisation: string | null;
+  dataset: string;
+  datasetTitle: string;
+  startsAt: string;
+  expiresAt: string;
+  status: string;
+}
+/** GET /communities/:slug/transparency */
+export interface Transparency {
+  community: { slug: string; name: string };
+  published: boolean;
+  period: { from: string; to: string; timeZone: 'UTC' };
+  approvedUses: ApprovedUse[];
+  requests: Pick<Report['requests'], 'total' | 'decided' | 'acceptanceRate' | 'medianDecisionHours'>;
+  downloads: Pick<Report['downloads'], 'total' | 'byMonth'>;
+  derivedWorks: Report['derivedWorks'];
+}
+export interface ReportPeriod {
+  from?: string;
+  to?: string;
+  dataset?: string;
 }
 
 export interface CreateCommunity {
