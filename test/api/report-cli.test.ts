@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCtx } from '../../api/audit/audit.ts';
 import { start } from '../../api/boot.ts';
 import { parseConfig } from '../../api/config.ts';
 import { ensureUser } from '../../api/users/users.service.ts';
-import { withDatabase } from '../helpers/global-setup.ts';
+import { clonePgTemplate } from '../helpers/app.ts';
 import { people, seedReportWorld } from './report-world.ts';
 
 const run = promisify(execFile);
@@ -26,18 +24,10 @@ const steward = (...args: string[]) =>
 /** `npx steward report`: the same report as the API, as JSON or CSV, from the operator's shell. */
 describe('steward report', () => {
   beforeAll(async () => {
-    const pgUrl = inject('pgUrl');
-    if (pgUrl) {
-      const name = `steward_t_${randomBytes(6).toString('hex')}`;
-      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
-      await admin.end();
-      databaseUrl = withDatabase(pgUrl, name);
-      dropDb = async () => {
-        const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-        await a.end();
-      };
+    const clone = await clonePgTemplate();
+    if (clone) {
+      databaseUrl = clone.url;
+      dropDb = clone.drop;
     }
     const config = parseConfig({
       NODE_ENV: 'test',

@@ -25,6 +25,27 @@ export interface TestApp extends Running {
 }
 
 /**
+ * With DATABASE_URL (PostgreSQL runs): a fresh database cloned from the migrated template, and how to drop
+ * it. Undefined on PGlite runs.
+ */
+export async function clonePgTemplate(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  const pgUrl = inject('pgUrl');
+  if (!pgUrl) return undefined;
+  const name = `steward_t_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
+  await admin.end();
+  return {
+    url: withDatabase(pgUrl, name),
+    drop: async () => {
+      const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/**
  * Starts the whole platform for one test file over real HTTP on a free port: a fresh copy of the
  * migrated database (PGlite, or a PostgreSQL database cloned from the template when DATABASE_URL is
  * set), the embedded S3-protocol server and the development IdP.
@@ -34,18 +55,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   let pglite: PGlite | undefined;
   let databaseUrl = 'memory:';
   let dropDb: (() => Promise<void>) | undefined;
-  const pgUrl = inject('pgUrl');
-  if (pgUrl) {
-    const name = `steward_t_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
-    await admin.end();
-    databaseUrl = withDatabase(pgUrl, name);
-    dropDb = async () => {
-      const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
+  const clone = await clonePgTemplate();
+  if (clone) {
+    databaseUrl = clone.url;
+    dropDb = clone.drop;
   } else {
     pglite = new PGlite({ loadDataDir: new Blob([readFileSync(inject('pgliteDump'))]) });
   }
