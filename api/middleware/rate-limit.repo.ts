@@ -2,12 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rateLimits } from '../../db/schema/index.ts';
 
-/** Counts one hit in `key`'s fixed window (restarting it when it has passed); returns the count so far. */
-export async function hit(db: Db, key: string, windowSeconds: number): Promise<number> {
-  const expired = sql`${rateLimits.windowStart} < now() - make_interval(secs => ${windowSeconds})`;
-  const [row] = await db
+const hitQuery = (db: Db) => {
+  const expired = sql`${rateLimits.windowStart} < now() - make_interval(secs => ${sql.placeholder('window')}::int)`;
+  return db
     .insert(rateLimits)
-    .values({ key, windowStart: sql`now()`, count: 1 })
+    .values({ key: sql.placeholder('key'), windowStart: sql`now()`, count: 1 })
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
@@ -15,6 +14,21 @@ export async function hit(db: Db, key: string, windowSeconds: number): Promise<n
         windowStart: sql`case when ${expired} then now() else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ count: rateLimits.count });
+    .returning({ count: rateLimits.count })
+    .prepare('rate_limit_hit');
+};
+const prepared = new WeakMap<Db, ReturnType<typeof hitQuery>>();
+
+/**
+ * Counts one hit in `key`'s fixed window (restarting it when it has passed); returns the count so far.
+ * Prepared once per database handle: the download path counts on every request.
+ */
+export async function hit(db: Db, key: string, windowSeconds: number): Promise<number> {
+  let q = prepared.get(db);
+  if (!q) {
+    q = hitQuery(db);
+    prepared.set(db, q);
+  }
+  const [row] = await q.execute({ key, window: windowSeconds });
   return row.count;
 }
