@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { recordAlone, systemCtx } from '../../api/audit/audit.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+/**
+ * AUDIT_SEQUENCER=off: a process that must not lead never integrates events by itself (another process
+ * or an on-demand flush does); the default process does, within its tick interval.
+ */
+describe('the AUDIT_SEQUENCER setting', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const a of apps) await a.stop();
+  });
+
+  async function pendingAfterTicks(app: TestApp): Promise<number> {
+    await recordAlone(app.database.db, systemCtx('t'), 'test.sequenced', {
+      subjectType: 'Test',
+      subjectId: 'x',
+    });
+    // The sequencer ticks every second: give it two.
+    await new Promise((r) => setTimeout(r, 2500));
+    const r = await app.database.db.execute(
+      sql`select count(*)::int as n from audit_events where hash is null`,
+    );
+    const rows = (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows) as { n: number }[];
+    return rows[0].n;
+  }
+
+  it('off: events wait until something else integrates them', async () => {
+    const app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
+    apps.push(app);
+    expect(app.config.auditSequencer).toBe(false);
+    expect(await pendingAfterTicks(app)).toBeGreaterThan(0);
+    const { added, checkpoint } = await app.sequencer.flush();
+    expect(added).toBeGreaterThan(0);
+    expect(checkpoint?.size).toBeGreaterThan(0);
+  });
+
+  it('on (the default): the process integrates by itself', async () => {
+    const app = await startTestApp();
+    apps.push(app);
+    expect(app.config.auditSequencer).toBe(true);
+    expect(await pendingAfterTicks(app)).toBe(0);
+  });
+});
