@@ -147,12 +147,12 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
   const stream = (await t.unsafe(text).readable()) as Readable;
   let rest: Buffer | undefined;
   const f: (string | null)[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  const take = (chunk: Buffer) => {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
     const end = buf.lastIndexOf(10);
     if (end < 0) {
       rest = buf;
-      continue;
+      return;
     }
     rest = end + 1 < buf.length ? buf.subarray(end + 1) : undefined;
     const lines = buf.toString('utf8', 0, end).split('\n');
@@ -168,6 +168,23 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
       f.length = i;
       onRow(f);
     }
-  }
+  };
+  // Flowing mode with a synchronous handler, never `for await`: postgres.js 3.4 pauses its socket when
+  // the stream's buffer fills and can miss resuming it after CopyDone, leaving the connection hung
+  // (porsager/postgres#499, fix pending in #1016). Consumed as it arrives, the buffer never fills.
+  let failed: unknown;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      if (failed === undefined)
+        try {
+          take(chunk);
+        } catch (err) {
+          failed = err; // keep draining: the connection must reach ReadyForQuery
+        }
+    });
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  if (failed !== undefined) throw failed;
   if (rest?.length) throw new Error('COPY output ended inside a row');
 }
