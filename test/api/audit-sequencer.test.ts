@@ -44,3 +44,26 @@ describe('the AUDIT_SEQUENCER setting', () => {
     expect(await pendingAfterTicks(app)).toBe(0);
   });
 });
+
+describe('the append-only trigger', () => {
+  let app: TestApp;
+  afterAll(() => app?.stop());
+
+  it('lets through only an empty hash being filled in, once', async () => {
+    app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
+    const db = app.database.db;
+    await recordAlone(db, systemCtx('t'), 'test.trigger', { subjectType: 'Test', subjectId: 'x' });
+    const r = await db.execute(sql`select max(seq)::int as seq from audit_events`);
+    const [{ seq }] = (Array.isArray(r) ? r : (r as { rows: { seq: number }[] }).rows) as { seq: number }[];
+    await expect(
+      db.execute(sql`update audit_events set subject_id = 'y' where seq = ${seq}`),
+    ).rejects.toThrow();
+    await expect(
+      db.execute(sql`update audit_events set details = '{"a":1}', hash = 'ab' where seq = ${seq}`),
+    ).rejects.toThrow();
+    await expect(db.execute(sql`delete from audit_events where seq = ${seq}`)).rejects.toThrow();
+    await db.execute(sql`update audit_events set hash = 'ab' where seq = ${seq}`);
+    await expect(db.execute(sql`update audit_events set hash = 'cd' where seq = ${seq}`)).rejects.toThrow();
+    await expect(db.execute(sql`update audit_events set hash = null where seq = ${seq}`)).rejects.toThrow();
+  });
+});
