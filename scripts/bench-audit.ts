@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { systemCtx } from '../api/audit/audit.ts';
 import { loadAuditKey } from '../api/audit/checkpoint.ts';
@@ -185,7 +185,6 @@ const stopChild = (child: ChildProcess) =>
 async function stripAuditTable(url: string) {
   const c = postgres(url, { max: 1, onnotice: () => {} });
   await c.unsafe(`
-    alter table audit_leaves drop constraint audit_leaves_seq_audit_events_seq_fk;
     drop trigger audit_events_append_only on audit_events;
     drop trigger audit_events_no_truncate on audit_events;
     drop index audit_events_community_seq_idx, audit_events_dataset_seq_idx, audit_events_action_idx,
@@ -216,10 +215,21 @@ async function gatedTarget(url: string, base: string) {
     scopes: ['read', 'download'],
     expiresInDays: 1,
   });
-  const [lv] = await handle.db
-    .insert(licenceVersions)
-    .values({ datasetId: page.id, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
-    .returning();
+  // The demo seed may already give the dataset a licence version; the grant goes under the first.
+  const [existing] = await handle.db
+    .select({ id: licenceVersions.id })
+    .from(licenceVersions)
+    .where(eq(licenceVersions.datasetId, page.id))
+    .orderBy(licenceVersions.version)
+    .limit(1);
+  const lv =
+    existing ??
+    (
+      await handle.db
+        .insert(licenceVersions)
+        .values({ datasetId: page.id, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
+        .returning({ id: licenceVersions.id })
+    )[0];
   const [g] = await handle.db
     .insert(grants)
     .values({
@@ -282,9 +292,10 @@ async function benchDownloadRatio() {
         DOWNLOAD_RATE_LIMIT: '1000000000',
         ...v.env,
       });
+      const r = { label: v.label, db: v.db, child: s.child, dir, url: '', headers: {} };
+      running.push(r);
       if (v.env.AUDIT_SEQUENCER === 'off') await stripAuditTable(u.toString());
-      const t = await gatedTarget(u.toString(), s.url);
-      running.push({ label: v.label, db: v.db, child: s.child, dir, ...t });
+      Object.assign(r, await gatedTarget(u.toString(), s.url));
     }
     const fire = async (r: (typeof running)[number], duration: number) => {
       const pid = r.child.pid!;

@@ -39,6 +39,8 @@ const PREFIXES = CANONICAL_KEYS.map((k, i) => `${i ? ',' : '{'}${JSON.stringify(
 const AT = CANONICAL_KEYS.indexOf('at');
 const DETAILS = CANONICAL_KEYS.indexOf('details');
 const SEQ = CANONICAL_KEYS.indexOf('seq');
+/** uuid columns: their text is hex digits and dashes, nothing JSON would escape. */
+const UUID = CANONICAL_KEYS.map((k) => COLUMN_SQL[k].endsWith('_id::text') && k !== 'seq');
 
 /**
  * `timestamptz` text in UTC under DateStyle ISO (`YYYY-MM-DD HH:MM:SS[.f…]+00`, trailing zeros of the
@@ -62,6 +64,7 @@ export function canonicalFromColumns(f: (string | null)[], o: number): string {
     else if (i === AT) out += `"${canonicalAt(v)}"`;
     else if (i === DETAILS) out += v === '{}' ? v : jsonCanonical(JSON.parse(v));
     else if (i === SEQ) out += v;
+    else if (UUID[i]) out += `"${v}"`;
     else out += JSON.stringify(v);
   }
   return `${out}}`;
@@ -147,6 +150,20 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
   const stream = (await t.unsafe(text).readable()) as Readable;
   let rest: Buffer | undefined;
   const f: (string | null)[] = [];
+  const row = (line: string) => {
+    let start = 0;
+    let i = 0;
+    for (;;) {
+      const tab = line.indexOf('\t', start);
+      f[i++] = copyField(tab < 0 ? line.slice(start) : line.slice(start, tab));
+      if (tab < 0) break;
+      start = tab + 1;
+    }
+    f.length = i;
+    onRow(f);
+  };
+  // PostgreSQL sends one CopyData message per row, and postgres.js one chunk per message: the usual
+  // chunk is exactly one line, taken without concatenating or splitting.
   const take = (chunk: Buffer) => {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
     const end = buf.lastIndexOf(10);
@@ -155,19 +172,9 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
       return;
     }
     rest = end + 1 < buf.length ? buf.subarray(end + 1) : undefined;
-    const lines = buf.toString('utf8', 0, end).split('\n');
-    for (const line of lines) {
-      let start = 0;
-      let i = 0;
-      for (;;) {
-        const tab = line.indexOf('\t', start);
-        f[i++] = copyField(tab < 0 ? line.slice(start) : line.slice(start, tab));
-        if (tab < 0) break;
-        start = tab + 1;
-      }
-      f.length = i;
-      onRow(f);
-    }
+    const text = buf.toString('utf8', 0, end);
+    if (text.indexOf('\n') < 0) row(text);
+    else for (const line of text.split('\n')) row(line);
   };
   // Flowing mode with a synchronous handler, never `for await`: postgres.js 3.4 pauses its socket when
   // the stream's buffer fills and can miss resuming it after CopyDone, leaving the connection hung

@@ -115,7 +115,7 @@ export class Sequencer {
       const nodes: { level: number; index: number; hash: Buffer }[] = [];
       const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
       for (const h of hashes) builder.push(h);
-      await repo.appendLeaves(tx, size, seqs, hashes, nodes);
+      await repo.appendLeaves(tx, size, seqs, Buffer.concat(hashes), nodes);
       return seqs.length;
     });
   }
