@@ -184,12 +184,13 @@ const stopChild = (child: ChildProcess) =>
  */
 async function stripAuditTable(url: string) {
   const c = postgres(url, { max: 1, onnotice: () => {} });
-  await c.unsafe(`
-    drop trigger audit_events_append_only on audit_events;
-    drop trigger audit_events_no_truncate on audit_events;
-    drop index audit_events_community_seq_idx, audit_events_dataset_seq_idx, audit_events_action_idx,
-      audit_events_unsequenced_idx;
-    alter table audit_events drop constraint audit_events_pkey;`);
+  for (const { tgname } of await c<{ tgname: string }[]>`select tgname from pg_trigger
+      where tgrelid = 'audit_events'::regclass and not tgisinternal`)
+    await c.unsafe(`drop trigger "${tgname}" on audit_events`);
+  await c`alter table audit_events drop constraint audit_events_pkey`;
+  for (const { name } of await c<{ name: string }[]>`select indexrelid::regclass::text as name from pg_index
+      where indrelid = 'audit_events'::regclass`)
+    await c.unsafe(`drop index ${name}`);
   const [{ n }] = await c<
     { n: number }[]
   >`select count(*)::int as n from pg_index where indrelid = 'audit_events'::regclass`;
