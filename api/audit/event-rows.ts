@@ -176,9 +176,10 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
     if (text.indexOf('\n') < 0) row(text);
     else for (const line of text.split('\n')) row(line);
   };
-  // Flowing mode with a synchronous handler, never `for await`: postgres.js 3.4 pauses its socket when
-  // the stream's buffer fills and can miss resuming it after CopyDone, leaving the connection hung
-  // (porsager/postgres#499, fix pending in #1016). Consumed as it arrives, the buffer never fills.
+  // postgres.js 3.4 pauses its socket when the stream's buffer fills (rows can arrive before this
+  // listener is attached) and, when CopyDone came in the same network read, never resumes it: the
+  // connection hangs on its next query (porsager/postgres#499, fix pending in #1016). So: flowing
+  // mode with a synchronous handler, and the stream's own read() — socket.resume() — once it ended.
   let failed: unknown;
   await new Promise<void>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
@@ -192,6 +193,7 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
     stream.on('end', resolve);
     stream.on('error', reject);
   });
+  (stream as unknown as { _read(size: number): void })._read(0);
   if (failed !== undefined) throw failed;
   if (rest?.length) throw new Error('COPY output ended inside a row');
 }
