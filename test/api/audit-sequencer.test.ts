@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordAlone, systemCtx } from '../../api/audit/audit.ts';
+import { auditTx } from '../../api/audit/event-rows.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
@@ -66,4 +67,32 @@ describe('the append-only trigger', () => {
     await expect(db.execute(sql`update audit_events set hash = 'cd' where seq = ${seq}`)).rejects.toThrow();
     await expect(db.execute(sql`update audit_events set hash = null where seq = ${seq}`)).rejects.toThrow();
   });
+});
+
+describe('bulk reads (COPY on PostgreSQL)', () => {
+  let app: TestApp;
+  afterAll(() => app?.stop());
+
+  // ~30 KB of rows arrive in one network read with CopyDone: postgres.js pauses its socket before
+  // the listener is attached, and without the resume the plain query after it hangs (the timeout).
+  it('leave the connection usable: scans one after another, then a plain query', async () => {
+    app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
+    const got = await auditTx(app.database.db, { readOnly: true }, async ({ db, scan }) => {
+      let n = 0;
+      let last = '';
+      for (let i = 0; i < 3; i++)
+        await scan(
+          ['g::text', "repeat('x', 200)", "E'a\\tb\\\\c'", 'null::text'],
+          'from generate_series(1, 150) g',
+          (f) => {
+            n++;
+            last = `${f[0]}|${f[1]?.length}|${f[2]}|${f[3]}`;
+          },
+        );
+      const r = await db.execute(sql`select 1 as one`);
+      const rows = (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as { one: number }[];
+      return { n, last, one: rows[0].one };
+    });
+    expect(got).toEqual({ n: 450, last: '150|200|a\tb\\c|null', one: 1 });
+  }, 30_000);
 });
