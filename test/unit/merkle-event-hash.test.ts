@@ -91,8 +91,19 @@ describe('the bulk serialiser (column texts → canonical JSON)', () => {
   });
 
   it('equals canonicalEvent and eventHash for any event', () => {
+    // As stored: the id columns are uuid, so their text is a lower-case UUID.
+    const uuid = fc.option(fc.uuid(), { nil: null });
+    const stored = fc
+      .tuple(event, uuid, uuid, uuid, uuid)
+      .map(([e, actorId, actorTokenId, communityId, datasetId]) => ({
+        ...e,
+        actorId,
+        actorTokenId,
+        communityId,
+        datasetId,
+      }));
     fc.assert(
-      fc.property(event, (e) => {
+      fc.property(stored, (e) => {
         const clean = JSON.parse(JSON.stringify(e));
         // The texts PostgreSQL hands over: jsonb with its own spacing and key order, seq as digits.
         const texts = CANONICAL_KEYS.map((k) => {
