@@ -5,6 +5,12 @@
  *   2. lets the sequencer integrate them (hashing, leaves, subtrees, one checkpoint): events/s;
  *   3. runs `steward audit verify`'s verifier over the whole log: events/s (target ≥ 200,000).
  *
+ *   4. (`audit download`) the download path with the log on vs a plain audit INSERT: benchDownloadRatio.
+ *
+ * `npm run bench -- audit log` runs 1–3 only, `audit download` 4 only. Every figure comes with the
+ * load average and the CPU time (this process + the database's backends) per 1M events or per request,
+ * which move much less than wall time on a shared machine.
+ *
  * The database is kept between runs with the same event count (set BENCH_AUDIT_FRESH=1 to rebuild),
  * so that step 3 alone can be repeated. env: BENCH_DATABASE_URL as for the other benchmarks.
  */
