@@ -60,9 +60,11 @@ export async function start(
     await database.migrate();
     const secrets = await loadInstanceSecrets(database.db);
     const auditKey = await loadAuditKey(database.db, cfg.publicUrl);
-    // Every api process runs one; the advisory lock picks who integrates (api/audit/sequencer.ts).
+    // Every api process runs one unless AUDIT_SEQUENCER=off; the advisory lock picks who integrates
+    // (api/audit/sequencer.ts). Off, it still exists for on-demand flush() but never ticks by itself.
     // Stopped before the database closes (closers run in reverse).
-    const sequencer = new Sequencer(database.db, auditKey, { logger }).start();
+    const sequencer = new Sequencer(database.db, auditKey, { logger });
+    if (cfg.auditSequencer) sequencer.start();
     closers.push(() => sequencer.stop());
     const { store, embedded, origin } = await openStore(cfg, new URL(cfg.publicUrl).origin);
     if (embedded) closers.splice(1, 0, () => embedded.close());

@@ -51,6 +51,8 @@ const Env = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
+  /** `off`: this process never integrates audit events (another api process or `steward` job does). */
+  AUDIT_SEQUENCER: z.enum(['on', 'off']).default('on'),
 });
 
 export interface Config {
@@ -84,6 +86,8 @@ export interface Config {
   trustProxy: string;
   logLevel: string;
   seedDemo: boolean;
+  /** Run the audit sequencer's periodic ticks in this process (README, "The audit log"). */
+  auditSequencer: boolean;
   version: string;
 }
 
@@ -129,6 +133,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
+    auditSequencer: e.AUDIT_SEQUENCER === 'on',
     version: process.env.npm_package_version ?? '0.1.0',
   };
 }

@@ -58,8 +58,30 @@ export const canonicalColumns = {
 };
 
 // RFC 8785 orders keys by UTF-16 code units, which is what the default sort does.
-const KEYS = Object.keys(canonicalColumns).sort() as (keyof CanonicalEvent)[];
+export const CANONICAL_KEYS = Object.keys(canonicalColumns).sort() as (keyof CanonicalEvent)[];
+const KEYS = CANONICAL_KEYS;
 const PREFIXES = KEYS.map((k, i) => `${i ? ',' : '{'}${JSON.stringify(k)}:`);
+
+/**
+ * RFC 8785 JSON of a value that came out of `JSON.parse` (so: no cycles, no toJSON, no undefined, no
+ * lone surrogates, finite numbers). Equal to `canonicalize(v)` (a property test checks it) without its
+ * per-call bookkeeping: the verifier runs it on a million `details` objects. Numbers and strings are
+ * serialised by JSON.stringify, which is RFC 8785's ECMAScript serialisation.
+ */
+export function jsonCanonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + jsonCanonical(v[i]);
+    return `${out}]`;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++)
+    out += `${i ? ',' : ''}${JSON.stringify(keys[i])}:${jsonCanonical(o[keys[i]])}`;
+  return `${out}}`;
+}
 
 /**
  * RFC 8785 JSON of an event. Equal to `canonicalize(event)` (a unit test checks it) but without
@@ -81,45 +103,4 @@ export function canonicalEvent(e: CanonicalEvent): string {
 /** The event's hash: its RFC 6962 leaf hash. */
 export function eventHash(e: CanonicalEvent): Buffer {
   return leafHash(canonicalEvent(e));
-}
-
-const AT_SQL = `to_char(e.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const COLUMN_SQL: Record<keyof CanonicalEvent, string> = {
-  seq: 'e.seq',
-  at: AT_SQL,
-  actorType: 'e.actor_type',
-  actorId: 'e.actor_id',
-  actorTokenId: 'e.actor_token_id',
-  actorIpHash: 'e.actor_ip_hash',
-  action: 'e.action',
-  communityId: 'e.community_id',
-  datasetId: 'e.dataset_id',
-  subjectType: 'e.subject_type',
-  subjectId: 'e.subject_id',
-  purpose: 'e.purpose',
-  details: 'e.details',
-  requestId: 'e.request_id',
-};
-function part(keys: (keyof CanonicalEvent)[], open: boolean, close: boolean): string {
-  const pieces = keys.map((k, i) => {
-    const lit = `${i === 0 && open ? '{' : ','}${JSON.stringify(k)}:`;
-    // to_json(text)::text escapes exactly as JSON.stringify does (", \, \b \f \n \r \t, \u00xx).
-    const value = k === 'seq' ? 'e.seq::text' : `coalesce(to_json(${COLUMN_SQL[k]})::text, 'null')`;
-    return `'${lit}' || ${value}`;
-  });
-  return `(${pieces.join(' || ')}${close ? ` || '}'` : ''})`;
-}
-const d = KEYS.indexOf('details');
-
-/**
- * For bulk work (the sequencer, the verifier): PostgreSQL writes the canonical JSON of every field but
- * `details` (fixed keys, strings escaped by to_json exactly as JSON.stringify does), so JavaScript only
- * parses and canonicalises `details`. Select list over `audit_events e`: `pre`, `details`, `post`.
- * A test checks that `joinCanonical` of these equals `canonicalEvent` of the row.
- */
-export const canonicalPartsSql = `${part(KEYS.slice(0, d), true, false)} || ',"details":' as pre, e.details::text as details, ${part(KEYS.slice(d + 1), false, true)} as post`;
-
-/** The canonical JSON from the parts `canonicalPartsSql` selects. */
-export function joinCanonical(pre: string, details: string, post: string): string {
-  return `${pre}${details === '{}' ? '{}' : canonicalize(JSON.parse(details))}${post}`;
 }

@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { type AuditKey, type SignedCheckpoint, signCheckpoint } from './checkpoint.ts';
-import { joinCanonical } from './event-hash.ts';
-import { frontier, leafHash, TreeBuilder } from './merkle.ts';
+import { CANONICAL_KEYS } from './event-hash.ts';
+import { auditTx, EVENT_COLUMNS, leafHashFromColumns } from './event-rows.ts';
+import { frontier, TreeBuilder } from './merkle.ts';
+
+const SEQ = CANONICAL_KEYS.indexOf('seq');
 
 /** The advisory lock whose holder integrates events; the others stand by until their next tick. */
 export const SEQUENCER_LOCK = 7263102;
@@ -95,20 +98,25 @@ export class Sequencer {
 
   /** One batch; undefined when another process holds the lock. */
   private batch(): Promise<number | undefined> {
-    return this.db.transaction(async (tx) => {
+    return auditTx(this.db, {}, async ({ db: tx, scan }) => {
       if (!(await lock(tx))) return undefined;
-      const events = await repo.pendingParts(tx, this.batchSize);
-      if (!events.length) return 0;
+      const seqs: number[] = [];
+      const hashes: Buffer[] = [];
+      await scan(
+        EVENT_COLUMNS,
+        `from audit_events e where e.hash is null order by e.seq limit ${Math.trunc(this.batchSize)}`,
+        (f) => {
+          seqs.push(Number(f[SEQ]));
+          hashes.push(leafHashFromColumns(f, 0));
+        },
+      );
+      if (!seqs.length) return 0;
       const size = await repo.treeSize(tx);
       const nodes: { level: number; index: number; hash: Buffer }[] = [];
       const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
-      const leaves = events.map((e, i) => {
-        const hash = leafHash(joinCanonical(e.pre, e.details, e.post));
-        builder.push(hash);
-        return { leafIndex: size + i, seq: e.seq, hash };
-      });
-      await repo.appendLeaves(tx, leaves, nodes);
-      return events.length;
+      for (const h of hashes) builder.push(h);
+      await repo.appendLeaves(tx, size, seqs, Buffer.concat(hashes), nodes);
+      return seqs.length;
     });
   }
 

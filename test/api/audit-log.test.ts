@@ -7,13 +7,8 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkNote } from '../../api/audit/checkpoint.ts';
-import {
-  canonicalColumns,
-  canonicalEvent,
-  canonicalPartsSql,
-  eventHash,
-  joinCanonical,
-} from '../../api/audit/event-hash.ts';
+import { canonicalColumns, canonicalEvent, eventHash } from '../../api/audit/event-hash.ts';
+import { auditTx, canonicalFromColumns, EVENT_COLUMNS } from '../../api/audit/event-rows.ts';
 import {
   leafHash,
   nodeHash,
@@ -353,16 +348,22 @@ describe('the audit log', () => {
     }
   });
 
-  it('the bulk path (canonical JSON written by PostgreSQL) equals the event hash, byte for byte', async () => {
+  it('the bulk path (column texts streamed, JSON assembled from them) equals the event hash, byte for byte', async () => {
     await exec(sql`insert into audit_events (actor_type, action, subject_type, subject_id, purpose, details)
-      values ('system', 'test.escapes', 'Test', ${'quote " back \\ tab \t nl \n ctl \u0001 é 😀 \u2028'}, null,
-        ${JSON.stringify({ z: 1.5, a: [1e21, 0.1, -0, 'x\u001f'], é: { b: true, a: null }, n: 100 })}::jsonb)`);
-    const r = await exec(sql`select e.seq, ${sql.raw(canonicalPartsSql)} from audit_events e order by e.seq`);
-    const parts = (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, string>[];
+      values ('system', 'test.escapes', 'Test', ${'quote " back \\ tab \t nl \n cr \r ctl \u0001 \\N é 😀 \u2028'}, null,
+        ${JSON.stringify({ z: 1.5, a: [1e21, 0.1, -0, 'x\u001f', 'tab\tback\\'], é: { b: true, a: null }, n: 100, '10': 2, '9': 1 })}::jsonb)`);
+    // Microseconds with trailing zeros, and none at all: PostgreSQL's text drops them, the hash keeps six digits.
+    await exec(sql`insert into audit_events (at, actor_type, action, subject_type, subject_id)
+      values ('2026-01-02 03:04:05.1+00', 'system', 'test.time', 'Test', 'a'), ('2026-01-02 03:04:05+00', 'system', 'test.time', 'Test', 'b')`);
+    const bulk: string[] = [];
+    await auditTx(app.database.db, { readOnly: true }, ({ scan }) =>
+      scan(EVENT_COLUMNS, 'from audit_events e order by e.seq', (f) => bulk.push(canonicalFromColumns(f, 0))),
+    );
     const events = await app.database.db.select(canonicalColumns).from(auditEvents).orderBy(auditEvents.seq);
-    expect(parts.length).toBe(events.length);
-    for (const [i, e] of events.entries())
-      expect(joinCanonical(parts[i].pre, parts[i].details, parts[i].post)).toBe(canonicalEvent(e));
+    expect(bulk.length).toBe(events.length);
+    for (const [i, e] of events.entries()) expect(bulk[i]).toBe(canonicalEvent(e));
+    expect(bulk.some((j) => j.includes('"at":"2026-01-02T03:04:05.100000Z"'))).toBe(true);
+    expect(bulk.some((j) => j.includes('"at":"2026-01-02T03:04:05.000000Z"'))).toBe(true);
   });
 
   it('the root recomputed from the rows in leaf order equals the signed root', async () => {
