@@ -160,7 +160,10 @@ export function createApp(deps: AppDeps): Express {
   api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
   api.use('/communities/:slug', reportsRoutes());
   api.use('/communities', communitiesRoutes());
-  api.use('/datasets/:slug/releases', releasesRoutes(store, config.uploads));
+  api.use(
+    '/datasets/:slug/releases',
+    releasesRoutes(store, config.uploads, { downloadRatePerMinute: config.downloadRateLimit }),
+  );
   api.use('/datasets/:slug/licences', licencesRoutes(config.publicUrl));
   api.use(licenceVocabularyRoutes(config.publicUrl));
   const issuer = { publicUrl: config.publicUrl, signingKey: secrets.signingKey };

@@ -2,7 +2,7 @@ import { type RequestHandler, Router } from 'express';
 import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
-import { overLimit, rateLimited } from '../middleware/rate-limit.ts';
+import { downloadCaller, overLimit, rateLimited } from '../middleware/rate-limit.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
@@ -31,12 +31,7 @@ export function downloadRoute(
     const { id } = UuidParam.parse(req.params);
     const tokenHash = bearerTokenHash(req);
     // Counted per token, signed-in user or IP, alongside the route's own read (no added round trip).
-    const who = tokenHash
-      ? `t:${tokenHash.slice(0, 32)}`
-      : req.session?.userId
-        ? `u:${req.session.userId}`
-        : `ip:${req.ip}`;
-    const limited = overLimit(auth.db, 'download', who, window);
+    const limited = overLimit(auth.db, 'download', downloadCaller(req, tokenHash), window);
     let out: Awaited<ReturnType<typeof issueDownload>>;
     if (tokenHash !== undefined) {
       const [{ principal, file }, over] = await Promise.all([

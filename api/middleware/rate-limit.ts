@@ -12,8 +12,19 @@ export async function overLimit(
   name: string,
   who: string,
   opts: { limit: number; windowSeconds: number },
+  n = 1,
 ): Promise<boolean> {
-  return (await hit(db, `${name}:${who}`, opts.windowSeconds)) > opts.limit;
+  return (await hit(db, `${name}:${who}`, opts.windowSeconds, n)) > opts.limit;
+}
+
+/**
+ * Who a download is counted against, known before the caller is loaded: the bearer token (by a prefix
+ * of its hash), the session's user, or the IP. The same key for every route that issues signed URLs.
+ */
+export function downloadCaller(req: Parameters<RequestHandler>[0], tokenHash: string | undefined): string {
+  if (tokenHash) return `t:${tokenHash.slice(0, 32)}`;
+  if (req.session?.userId) return `u:${req.session.userId}`;
+  return `ip:${req.ip}`;
 }
 
 export const rateLimited = (res: Parameters<RequestHandler>[1], windowSeconds: number) => {

@@ -35,10 +35,13 @@ export async function releaseManifest(
   slug: string,
   tag: string,
   query: ManifestQuery,
+  /** Counts the URLs about to be issued against the caller's download limit; throws 429 past it. */
+  countDownloads?: (n: number) => Promise<void>,
 ) {
   const { d, r } = await loadManifestRelease(ctx, slug, tag);
   const downloadWhere = accessibleWhere(ctx.ability, 'download', 'File', fileColumns);
   const rows = await repo.downloadable(ctx.db, r.id, downloadWhere, query.files);
+  if (rows.length) await countDownloads?.(rows.length);
   const files = [];
   // One at a time: each URL is signed only after its own event is committed.
   for (const row of rows) {

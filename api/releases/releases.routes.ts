@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import { requireUser } from '../auth/authenticate.ts';
+import { bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { presentFile, presentRelease } from '../datasets/datasets.present.ts';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
 import { presentUpload } from '../files/files.present.ts';
 import { RegisterFile } from '../files/files.schema.ts';
 import { registerFile, type UploadSettings } from '../files/files.service.ts';
+import { downloadCaller, overLimit, rateLimited } from '../middleware/rate-limit.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentManifest } from './manifest.present.ts';
 import { ManifestParams, ManifestQuery } from './manifest.schema.ts';
@@ -13,7 +14,11 @@ import { CreateRelease, ReleaseParams } from './releases.schema.ts';
 import { createRelease, getRelease, publishRelease } from './releases.service.ts';
 
 /** Mounted at `/datasets/:slug/releases`. */
-export function releasesRoutes(store: ObjectStore, uploads: UploadSettings): Router {
+export function releasesRoutes(
+  store: ObjectStore,
+  uploads: UploadSettings,
+  limits: { downloadRatePerMinute: number },
+): Router {
   const r = Router({ mergeParams: true });
   r.post('/', requireUser, async (req, res) => {
     const { slug } = DatasetParams.parse(req.params);
@@ -27,7 +32,14 @@ export function releasesRoutes(store: ObjectStore, uploads: UploadSettings): Rou
   });
   r.get('/:tag/manifest', async (req, res) => {
     const { slug, tag } = ManifestParams.parse(req.params);
-    const m = await releaseManifest(req.ctx, store, slug, tag, ManifestQuery.parse(req.query));
+    const query = ManifestQuery.parse(req.query);
+    // Each signed URL counts against the same per-caller limit as GET /files/:id/download.
+    const window = { limit: limits.downloadRatePerMinute, windowSeconds: 60 };
+    const m = await releaseManifest(req.ctx, store, slug, tag, query, async (n) => {
+      const who = downloadCaller(req, bearerTokenHash(req));
+      if (await overLimit(req.ctx.db, 'download', who, window, n))
+        throw rateLimited(res, window.windowSeconds);
+    });
     // Signed URLs inside: never cached by anything between us and the caller.
     res.setHeader('Cache-Control', 'no-store');
     res.json(presentManifest(m));

@@ -38,4 +38,18 @@ describe('download rate limit', () => {
     expect((await app.api(`/files/${fileId}/download`, { token })).status).toBe(429);
     expect(await issued()).toBe(6);
   });
+
+  it('a manifest counts every signed URL it would issue against the same limit', async () => {
+    // The steward may download both files of the gated release: 2 URLs per manifest.
+    const { token } = await app.user({ email: 'steward@example.org' });
+    const manifest = () => app.api('/datasets/demo-oral-histories/releases/v1/manifest', { token });
+    const first = await manifest();
+    expect(first.status).toBe(200);
+    expect((await first.json()).files).toHaveLength(2);
+    const second = await manifest(); // 2 + 2 > 3
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('60');
+    expect((await second.json()).files).toBeUndefined();
+    expect((await app.api(`/files/${fileId}/download`, { token })).status).toBe(429);
+  });
 });
