@@ -65,11 +65,31 @@ export async function find(db: Db, id: string, opts: { lock?: boolean } = {}) {
 }
 
 /** Requests matching `where` (the policy's `accessibleWhere` and the caller's filters), newest first. */
-export function list(db: Db, where: SQL, limit: number) {
+/** What `GET /access-requests` narrows by, beside the policy's `visible`. */
+export interface RequestFilter {
+  /** Only requests this user made or is a team member of. */
+  participantId?: string;
+  communityId?: string;
+  datasetSlug?: string;
+  status?: (typeof accessRequests.status.enumValues)[number];
+  limit: number;
+}
+
+export function list(db: Db, visible: SQL | undefined, f: RequestFilter) {
   return select(db)
-    .where(where)
+    .where(
+      and(
+        visible,
+        f.participantId
+          ? sql`(${accessRequests.requesterId} = ${f.participantId}::uuid or ${accessRequests.teamUserIds} @> array[${f.participantId}::uuid])`
+          : undefined,
+        f.communityId ? eq(datasets.communityId, f.communityId) : undefined,
+        f.datasetSlug ? eq(datasets.slug, f.datasetSlug) : undefined,
+        f.status ? eq(accessRequests.status, f.status) : undefined,
+      ),
+    )
     .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
-    .limit(limit);
+    .limit(f.limit);
 }
 
 /** Inserts unless the requester already has an open request for the dataset; undefined when they have. */

@@ -1,8 +1,6 @@
 import { ForbiddenError } from '@casl/ability';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import type { FormField } from '../../db/schema/datasets.ts';
-import { accessRequests, datasets } from '../../db/schema/index.ts';
 import { type AccessRequestSubject, accessibleWhere, communitiesWithRole } from '../../policies/index.ts';
 import { matchTerms } from '../../policies/purposes.ts';
 import { subjectOf } from '../../policies/subject.ts';
@@ -543,23 +541,20 @@ export async function castReview(ctx: Ctx, issuer: GrantIssuer, id: string, inpu
  */
 export async function listRequests(ctx: Ctx, q: ListAccessRequests) {
   const me = viewer(ctx);
-  const where: (SQL | undefined)[] = [
+  if (q.mine && !me) return [];
+  const community = q.community ? await communitiesRepo.findBySlug(ctx.db, q.community) : undefined;
+  if (q.community && !community) throw notFound('community');
+  const rows = await repo.list(
+    ctx.db,
     accessibleWhere(ctx.ability, 'read', 'AccessRequest', repo.accessRequestColumns(me)),
-  ];
-  if (q.mine) {
-    if (!me) return [];
-    where.push(
-      sql`(${accessRequests.requesterId} = ${me}::uuid or ${accessRequests.teamUserIds} @> array[${me}::uuid])`,
-    );
-  }
-  if (q.community) {
-    const c = await communitiesRepo.findBySlug(ctx.db, q.community);
-    if (!c) throw notFound('community');
-    where.push(eq(datasets.communityId, c.id));
-  }
-  if (q.dataset) where.push(eq(datasets.slug, q.dataset));
-  if (q.status) where.push(eq(accessRequests.status, q.status));
-  const rows = await repo.list(ctx.db, and(...where) as SQL, q.limit);
+    {
+      participantId: q.mine ? (me ?? undefined) : undefined,
+      communityId: community?.id,
+      datasetSlug: q.dataset,
+      status: q.status,
+      limit: q.limit,
+    },
+  );
   return rows.map((row) => ({ row, subject: accessRequestSubject(ctx, row) }));
 }
 

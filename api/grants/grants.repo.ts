@@ -79,8 +79,31 @@ export async function findGrant(db: Db, id: string, opts: { lock?: boolean } = {
 }
 
 /** Grants matching `where` (the policy's `accessibleWhere` and the caller's filters), newest first. */
-export function listGrants(db: Db, where: SQL, limit: number) {
-  return selectGrants(db).where(where).orderBy(desc(grants.createdAt), desc(grants.id)).limit(limit);
+/** What `GET /grants` narrows by, beside the policy's `visible`. */
+export interface GrantFilter {
+  /** Only grants this user holds (as grantee). */
+  granteeId?: string;
+  communityId?: string;
+  datasetSlug?: string;
+  status?: (typeof grants.status.enumValues)[number];
+  limit: number;
+}
+
+export function listGrants(db: Db, visible: SQL | undefined, f: GrantFilter) {
+  return selectGrants(db)
+    .where(
+      and(
+        visible,
+        f.granteeId
+          ? sql`exists (select 1 from ${grantees} ge where ge.grant_id = ${grants.id} and ge.user_id = ${f.granteeId}::uuid)`
+          : undefined,
+        f.communityId ? eq(datasets.communityId, f.communityId) : undefined,
+        f.status ? eq(grants.status, f.status) : undefined,
+        f.datasetSlug ? eq(datasets.slug, f.datasetSlug) : undefined,
+      ),
+    )
+    .orderBy(desc(grants.createdAt), desc(grants.id))
+    .limit(f.limit);
 }
 
 /** The grantees of grants, with their names and e-mails. */

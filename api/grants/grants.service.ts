@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { datasets, grantees, grants, licenceVersions } from '../../db/schema/index.ts';
+import type { grants } from '../../db/schema/index.ts';
 import { accessibleWhere, type GrantSubject } from '../../policies/index.ts';
 import { MAX_GRANT_DAYS } from '../../policies/licence-terms.ts';
 import { subjectOf } from '../../policies/subject.ts';
@@ -13,6 +12,7 @@ import { datasetSubject } from '../datasets/datasets.present.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
 import { loadReadable } from '../datasets/datasets.service.ts';
 import { AppError, conflict, notFound } from '../errors.ts';
+import * as licencesRepo from '../licences/licences.repo.ts';
 import { currentLicence, type LicenceRow } from '../licences/licences.repo.ts';
 import * as usersRepo from '../users/users.repo.ts';
 import { agreementFor, type GrantIssuer, signAgreement } from './grants.agreement.ts';
@@ -176,21 +176,20 @@ export type LoadedGrant = Awaited<ReturnType<typeof loadGrant>>;
  */
 export async function listGrants(ctx: Ctx, q: ListGrants) {
   const me = viewer(ctx);
-  const where: (SQL | undefined)[] = [accessibleWhere(ctx.ability, 'read', 'Grant', repo.grantColumns(me))];
-  if (q.mine) {
-    if (!me) return [];
-    where.push(
-      sql`exists (select 1 from ${grantees} ge where ge.grant_id = ${grants.id} and ge.user_id = ${me}::uuid)`,
-    );
-  }
-  if (q.community) {
-    const c = await communitiesRepo.findBySlug(ctx.db, q.community);
-    if (!c) throw notFound('community');
-    where.push(eq(datasets.communityId, c.id));
-  }
-  if (q.status) where.push(eq(grants.status, q.status));
-  if (q.dataset) where.push(eq(datasets.slug, q.dataset));
-  const rows = await repo.listGrants(ctx.db, and(...where) as SQL, q.limit);
+  if (q.mine && !me) return [];
+  const community = q.community ? await communitiesRepo.findBySlug(ctx.db, q.community) : undefined;
+  if (q.community && !community) throw notFound('community');
+  const rows = await repo.listGrants(
+    ctx.db,
+    accessibleWhere(ctx.ability, 'read', 'Grant', repo.grantColumns(me)),
+    {
+      granteeId: q.mine ? (me ?? undefined) : undefined,
+      communityId: community?.id,
+      status: q.status,
+      datasetSlug: q.dataset,
+      limit: q.limit,
+    },
+  );
   const ids = rows.map((r) => r.grant.id);
   const [people, obligations] = await Promise.all([
     repo.granteesOf(ctx.db, ids),
@@ -243,7 +242,8 @@ export async function actOnGrant(
     if (action === 'reinstate') values.status = 'active';
     if (action === 'revoke') values.status = 'revoked';
     if (action === 'renew') {
-      const l = await licenceOf(tx, g.row.grant.licenceVersionId);
+      // The grant's licence version always exists: the foreign key restricts its deletion.
+      const l = (await licencesRepo.findById(tx, g.row.grant.licenceVersionId))!;
       if (l.status === 'withdrawn')
         throw conflict(
           'licence_withdrawn',
@@ -279,11 +279,6 @@ export async function actOnGrant(
     });
     return loadGrant(t, id);
   });
-}
-
-async function licenceOf(db: Db, licenceVersionId: string) {
-  const [l] = await db.select().from(licenceVersions).where(eq(licenceVersions.id, licenceVersionId));
-  return l;
 }
 
 /**

@@ -19,6 +19,11 @@ export async function currentLicence(db: Db, datasetId: string): Promise<Licence
   return row;
 }
 
+export async function findById(db: Db, id: string): Promise<LicenceRow | undefined> {
+  const [row] = await db.select().from(licenceVersions).where(eq(licenceVersions.id, id));
+  return row;
+}
+
 export async function findVersion(db: Db, datasetId: string, version: number) {
   const [row] = await db
     .select()
