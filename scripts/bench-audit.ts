@@ -14,7 +14,7 @@
  * The database is kept between runs with the same event count (set BENCH_AUDIT_FRESH=1 to rebuild),
  * so that step 3 alone can be repeated. env: BENCH_DATABASE_URL as for the other benchmarks.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
 import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
+import { dbUrl, serveSteward, stopChild } from './bench-lib.ts';
 
 const load = () =>
   `load ${loadavg()
@@ -76,9 +77,7 @@ async function benchLog() {
   const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const n = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
   const name = 'steward_bench_audit';
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const url = dbUrl(name, baseUrl);
 
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   const exists = (await admin`select 1 from pg_database where datname = ${name}`).length > 0;
@@ -152,36 +151,7 @@ async function benchLog() {
 }
 
 /** A steward server in its own process (as `npx steward serve`), resolved once it listens. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/steward.ts', 'serve'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        child.stdout!.off('data', onData);
-        resolve({ child, url: m[1].replace('localhost', '127.0.0.1') });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b) => {
-      if (process.env.BENCH_VERBOSE) process.stderr.write(b);
-    });
-    child.on('exit', (code) => reject(new Error(`steward exited with ${code}:\n${out}`)));
-  });
-}
-
-const stopChild = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+const serve = (env: Record<string, string>) => serveSteward(env);
 
 /**
  * The bench-only "plain INSERT" database: audit_events keeps its columns and defaults (the route's

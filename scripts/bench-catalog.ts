@@ -13,7 +13,7 @@
  * env: BENCH_DATASETS (100000), BENCH_REQUESTS (300 per scenario), BENCH_KEEP=1 keeps the database,
  * BENCH_REUSE=1 reuses a kept one, BENCH_DB names it (steward_bench_catalog).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
 import { memberships } from '../db/schema/index.ts';
 import { type Actor, defineAbilityFor } from '../policies/index.ts';
+import { dbUrl, serveSteward } from './bench-lib.ts';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const total = Number(process.env.BENCH_DATASETS ?? 100_000);
@@ -126,31 +127,17 @@ async function generate(url: string) {
   await sql.end();
 }
 
-function startServer(url: string, dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/steward.ts', 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      SEED_DEMO: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** `steward serve` on the bench database, as the operator would run it. */
+async function startServer(url: string, dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+  const s = await serveSteward({
+    DATABASE_URL: url,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = out.match(/running at (http:\/\/\S+)/);
-      if (m) resolve({ child, base: m[1].replace('localhost', '127.0.0.1') });
-    });
-    child.stderr!.on('data', (b) => {
-      if (process.env.BENCH_VERBOSE) process.stderr.write(b);
-    });
-    child.on('exit', (code) => reject(new Error(`steward serve exited with ${code}:\n${out}`)));
-  });
+  return { child: s.child, base: s.url };
 }
 
 interface Scenario {
@@ -173,9 +160,7 @@ export async function benchCatalog() {
     await admin.unsafe(`drop database if exists ${NAME} with (force)`);
     await admin.unsafe(`create database ${NAME}`);
   }
-  const u = new URL(baseUrl);
-  u.pathname = `/${NAME}`;
-  const url = u.toString();
+  const url = dbUrl(NAME, baseUrl);
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-catalog-'));
   let server: ChildProcess | undefined;
   const handle = await openDb(url, { max: 2 });

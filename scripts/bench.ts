@@ -19,7 +19,6 @@
  * `npm run bench -- start` measures start-up instead: a fresh data folder, then a second start, and
  * the idle RSS of each.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,17 +32,12 @@ import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
 import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
+import { benchBaseUrl, dbUrl, startChild, stopChild } from './bench-lib.ts';
 
-const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const baseUrl = benchBaseUrl;
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function dbUrl(name: string) {
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** The floor server (child process): express + one INSERT per request. */
 async function floorServer() {
@@ -64,42 +58,6 @@ async function floorServer() {
     console.log(`READY http://127.0.0.1:${port}/floor`);
   });
 }
-
-function startChild(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray; ms: number }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = out.match(ready);
-      if (m) {
-        child.stdout!.off('data', onData);
-        resolve({ child, match: m, ms: performance.now() - t0 });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b) => {
-      if (process.env.BENCH_VERBOSE) process.stderr.write(b);
-    });
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}:\n${out}`)));
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 
 interface Result {
   rps: number;
@@ -291,8 +249,8 @@ async function benchDownload() {
     }
   }
   const rss = rssMb(steward.child.pid!);
-  await stop(floor.child);
-  await stop(steward.child);
+  await stopChild(floor.child);
+  await stopChild(steward.child);
   rmSync(dataDir, { recursive: true, force: true });
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -327,7 +285,7 @@ async function benchStart() {
     console.log(
       `${label.padEnd(18)} ready in ${s.ms.toFixed(0)} ms (process spawn to listening), idle RSS ${rssMb(s.child.pid!).toFixed(0)} MB`,
     );
-    await stop(s.child);
+    await stopChild(s.child);
   }
   rmSync(dataDir, { recursive: true, force: true });
 }
