@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../helpers/chromium.ts';
 
 /** A person's path through the real app: sign in at the development IdP, open a dataset, download, compare bytes. */
 describe('browser: sign in, open a dataset, download a file', () => {
@@ -12,21 +11,8 @@ describe('browser: sign in, open a dataset, download a file', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
     app = await startTestApp({ SEED_DEMO: 'true' });
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

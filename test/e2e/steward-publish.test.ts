@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MiB = 1024 ** 2;
 const shots = 'test-results';
 
@@ -24,26 +24,13 @@ describe('browser: a steward publishes a gated dataset; a visitor sees its terms
   const bytes = randomBytes(6 * MiB);
 
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(`chromium not found at ${executablePath} (apt-get install chromium)`);
     mkdirSync(shots, { recursive: true });
     app = await startTestApp({
       SEED_DEMO: 'true',
       MULTIPART_THRESHOLD: String(5 * MiB),
       MULTIPART_PART_SIZE: String(5 * MiB),
     });
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
