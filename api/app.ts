@@ -21,7 +21,7 @@ import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
 import { datasetsRoutes, localContextsRoutes } from './datasets/datasets.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { downloadRoute, filesRoutes } from './files/files.routes.ts';
+import { downloadRoute, filesRoutes, gateHeaders } from './files/files.routes.ts';
 import { acceptRoute, grantsRoutes, keysRoute } from './grants/grants.routes.ts';
 import type { InstanceSecrets } from './instance.ts';
 import { licencesRoutes, licenceVocabularyRoutes } from './licences/licences.routes.ts';
@@ -61,6 +61,34 @@ export function createApp(deps: AppDeps): Express {
   );
   app.disable('x-powered-by');
 
+  const sessions = session({
+    name: 'steward.sid',
+    secret: secrets.sessionSecret,
+    store: new DbSessionStore(db),
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, path: '/' },
+  });
+  // API requests without our cookie (bearer tokens, anonymous scripts) never touch the session store.
+  const maybeSession: express.RequestHandler = (req, res, next) =>
+    !req.headers.authorization && req.headers.cookie?.includes('steward.sid=')
+      ? sessions(req, res, next)
+      : next();
+
+  const auth = authenticator(db, secrets.ipSalt);
+  // The download gate comes first, ahead of request logging and helmet's dozen headers: it is the route
+  // scripts hammer, every URL it issues is already in the audit log with its request id, and a redirect
+  // or a JSON answer needs only the headers set here. Errors still go through the error handler (logged
+  // there when they are the server's fault). With a bearer token it reads token and file in one round trip.
+  app.get(
+    '/api/v1/files/:id/download',
+    gateHeaders(deps.logger, secure),
+    maybeSession,
+    downloadRoute(auth, store, { ratePerMinute: config.downloadRateLimit, publicUrl: config.publicUrl }),
+  );
+
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -69,7 +97,18 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // One short line per request: no headers (so no tokens or cookies to redact), no query, and no per-request
+      // serialising of every header, which cost the download path ~10% of its CPU.
+      wrapSerializers: false,
+      serializers: {
+        // The path without its query: a sign-in callback's query carries a one-time code.
+        req: (req: express.Request) => ({
+          id: req.id,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+        }),
+        res: (res: express.Response) => ({ statusCode: res.statusCode }),
+      },
       autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
     }),
   );
@@ -102,22 +141,6 @@ export function createApp(deps: AppDeps): Express {
     },
   });
 
-  const sessions = session({
-    name: 'steward.sid',
-    secret: secrets.sessionSecret,
-    store: new DbSessionStore(db),
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    proxy: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, path: '/' },
-  });
-  // API requests without our cookie (bearer tokens, anonymous scripts) never touch the session store.
-  const maybeSession: express.RequestHandler = (req, res, next) =>
-    !req.headers.authorization && req.headers.cookie?.includes('steward.sid=')
-      ? sessions(req, res, next)
-      : next();
-
   const csrf = csrfGuard(publicOrigin);
 
   const oidc = config.oidc.issuer
@@ -146,13 +169,6 @@ export function createApp(deps: AppDeps): Express {
       demoAccounts: devIdp ? demoAccounts.map(({ email, name, role }) => ({ email, name, role })) : [],
     });
   });
-  const auth = authenticator(db, secrets.ipSalt);
-  // Ahead of the general authentication: with a bearer token it reads token and file in one round trip.
-  api.get(
-    '/files/:id/download',
-    maybeSession,
-    downloadRoute(auth, store, { ratePerMinute: config.downloadRateLimit, publicUrl: config.publicUrl }),
-  );
   api.use(maybeSession, csrf, auth.middleware);
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));
@@ -184,6 +200,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(signalsRoutes(db, config.publicUrl));
   app.use(csp, webRoutes());
   app.use(notFoundHandler);
-  app.use(errorHandler);
+  app.use(errorHandler(deps.logger));
   return app;
 }

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 
 /** An error a caller can act on: rendered as RFC 9457 problem+json with a stable `code`. */
@@ -95,13 +96,18 @@ export function sendProblem(
     });
 }
 
-/** The one error middleware: problem+json for every error, never a stack trace to the client. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const problem = toProblem(err);
-  if (problem.status >= 500) req.log?.error({ err }, 'unhandled error');
-  if (res.headersSent) return;
-  sendProblem(res, req.id as string | undefined, problem);
-};
+/**
+ * The one error middleware: problem+json for every error, never a stack trace to the client. Server
+ * faults are logged with the request's logger, or `logger` on routes without request logging.
+ */
+export const errorHandler =
+  (logger: Logger): ErrorRequestHandler =>
+  (err, req, res, _next) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) (req.log ?? logger).error({ err, reqId: req.id }, 'unhandled error');
+    if (res.headersSent) return;
+    sendProblem(res, req.id as string | undefined, problem);
+  };
 
 /** 404 for unknown API paths. */
 export const notFoundHandler: RequestHandler = (req, res) => {

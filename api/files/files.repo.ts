@@ -1,4 +1,5 @@
 import { and, asc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types';
 import type { Db } from '../../db/index.ts';
 import {
   apiTokens,
@@ -9,6 +10,7 @@ import {
   releases,
   users,
 } from '../../db/schema/index.ts';
+import { type CountedHit, hitParams, hitStatement } from '../middleware/rate-limit.repo.ts';
 import { tokenByHash, tokenPrincipalFields } from '../tokens/tokens.repo.ts';
 
 export type FileRow = typeof files.$inferSelect;
@@ -103,16 +105,19 @@ export const downloadFields = {
   >`(select max(${licenceVersions.version}) from ${licenceVersions} where ${licenceVersions.datasetId} = ${datasets.id} and ${licenceVersions.status} = 'published')`,
 };
 
-export type DownloadRow = NonNullable<Awaited<ReturnType<typeof findForDownload>>>;
+export type DownloadRow = SelectResultFields<typeof downloadFields>;
 
-const downloadQuery = (db: Db) =>
-  db
-    .select(downloadFields)
-    .from(files)
-    .innerJoin(releases, eq(releases.id, files.releaseId))
-    .innerJoin(datasets, eq(datasets.id, releases.datasetId))
-    .where(eq(files.id, sql.placeholder('id')))
+const downloadQuery = (db: Db) => {
+  const hit = db.$with('hit').as(hitStatement(db, 'rl'));
+  return db
+    .with(hit)
+    .select({ file: downloadFields, hits: sql<number>`(select ${hit.count} from ${hit})` })
+    .from(sql`(select 1) as anchor`)
+    .leftJoin(files, eq(files.id, sql.placeholder('id')))
+    .leftJoin(releases, eq(releases.id, files.releaseId))
+    .leftJoin(datasets, eq(datasets.id, releases.datasetId))
     .prepare('file_for_download');
+};
 
 /*
  * The bearer-token download in ONE round trip: the token's principal (user, memberships, grants in
@@ -120,9 +125,15 @@ const downloadQuery = (db: Db) =>
  * unknown token (401) and an unknown file (404) are told apart. Measured: the path's throughput against
  * its floor went from ~0.4 with separate queries to the figure in the README (`npm run bench`).
  */
-const tokenDownloadQuery = (db: Db) =>
-  db
-    .select({ file: downloadFields, principal: tokenPrincipalFields })
+const tokenDownloadQuery = (db: Db) => {
+  const hit = db.$with('hit').as(hitStatement(db, 'rl'));
+  return db
+    .with(hit)
+    .select({
+      file: downloadFields,
+      principal: tokenPrincipalFields,
+      hits: sql<number>`(select ${hit.count} from ${hit})`,
+    })
     .from(sql`(select 1) as anchor`)
     .leftJoin(files, eq(files.id, sql.placeholder('id')))
     .leftJoin(releases, eq(releases.id, files.releaseId))
@@ -130,18 +141,23 @@ const tokenDownloadQuery = (db: Db) =>
     .leftJoin(apiTokens, tokenByHash)
     .leftJoin(users, eq(users.id, apiTokens.userId))
     .prepare('token_file_for_download');
+};
 const preparedTokenDownload = new WeakMap<Db, ReturnType<typeof tokenDownloadQuery>>();
 
-/** The token's principal and the file, for `GET /files/:id/download` with a bearer token. */
-export async function findForTokenDownload(db: Db, tokenHash: string, id: string) {
+/**
+ * The token's principal and the file, for `GET /files/:id/download` with a bearer token, counting the
+ * download against the caller's rate limit in the same statement (`hits`: the count so far).
+ */
+export async function findForTokenDownload(db: Db, tokenHash: string, id: string, hit: CountedHit) {
   let q = preparedTokenDownload.get(db);
   if (!q) {
     q = tokenDownloadQuery(db);
     preparedTokenDownload.set(db, q);
   }
-  const [row] = await q.execute({ id, hash: tokenHash });
+  const [row] = await q.execute({ id, hash: tokenHash, ...hitParams(hit) });
   const p = row.principal;
   return {
+    hits: row.hits,
     file: row.file?.id ? (row.file as DownloadRow) : undefined,
     // Left-joined: all null when the token is unknown or expired.
     principal:
@@ -153,15 +169,18 @@ export async function findForTokenDownload(db: Db, tokenHash: string, id: string
 
 const prepared = new WeakMap<Db, ReturnType<typeof downloadQuery>>();
 
-/** Everything the download decision needs, in one prepared round trip. */
-export async function findForDownload(db: Db, id: string) {
+/**
+ * Everything the download decision needs, in one prepared round trip that also counts the download
+ * against the caller's rate limit (`hits`: the count so far).
+ */
+export async function findForDownload(db: Db, id: string, hit: CountedHit) {
   let q = prepared.get(db);
   if (!q) {
     q = downloadQuery(db);
     prepared.set(db, q);
   }
-  const [row] = await q.execute({ id });
-  return row;
+  const [row] = await q.execute({ id, ...hitParams(hit) });
+  return { hits: row.hits, file: row.file?.id ? (row.file as DownloadRow) : undefined };
 }
 
 /** Files of the given releases that pass `visible` (the File policy in SQL, over `fileColumns`). */

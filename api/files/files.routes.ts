@@ -1,20 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
+import type { Logger } from 'pino';
 import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
-import { downloadCaller, overLimit, rateLimited } from '../middleware/rate-limit.ts';
+import { downloadCaller, rateLimited } from '../middleware/rate-limit.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { presentUpload } from './files.present.ts';
 import { CompleteFile } from './files.schema.ts';
 import {
   completeFile,
-  issueDownload,
   issueDownloadOf,
+  readForDownload,
   readForTokenDownload,
   renewUpload,
   type UploadSettings,
 } from './files.service.ts';
+
+/**
+ * What the download gate sets before anything else, in place of request logging and helmet: a request id
+ * (also in problem+json), the logger, and the few headers a redirect or a JSON answer needs.
+ */
+export function gateHeaders(logger: Logger, secure: boolean): RequestHandler {
+  return (req, res, next) => {
+    req.id = randomUUID();
+    req.log = logger;
+    res.setHeader('X-Request-Id', req.id);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // The object store is not told which page sent the browser (the redirect's own policy applies).
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
+}
 
 /**
  * `GET /files/:id/download`, mounted ahead of the api's authentication: with a bearer token it reads the
@@ -26,25 +45,22 @@ export function downloadRoute(
   store: ObjectStore,
   opts: { ratePerMinute: number; publicUrl: string },
 ): RequestHandler {
-  const window = { limit: opts.ratePerMinute, windowSeconds: 60 };
+  const windowSeconds = 60;
   return async (req, res, next) => {
     const { id } = UuidParam.parse(req.params);
     const tokenHash = bearerTokenHash(req);
-    // Counted per token, signed-in user or IP, alongside the route's own read (no added round trip).
-    const limited = overLimit(auth.db, 'download', downloadCaller(req, tokenHash), window);
-    let out: Awaited<ReturnType<typeof issueDownload>>;
+    // Counted per token, signed-in user or IP, by the route's own read statement (no added round trip).
+    const hit = { key: `download:${downloadCaller(req, tokenHash)}`, windowSeconds };
+    let out: Awaited<ReturnType<typeof issueDownloadOf>>;
     if (tokenHash !== undefined) {
-      const [{ principal, file }, over] = await Promise.all([
-        readForTokenDownload(auth.db, tokenHash, id),
-        limited,
-      ]);
-      if (over) return next(rateLimited(res, window.windowSeconds));
+      const { principal, file, hits } = await readForTokenDownload(auth.db, tokenHash, id, hit);
+      if (hits > opts.ratePerMinute) return next(rateLimited(res, windowSeconds));
       auth.fromToken(req, principal);
       out = await issueDownloadOf(req.ctx, store, file);
     } else {
-      const [, over] = await Promise.all([auth.fromSession(req), limited]);
-      if (over) return next(rateLimited(res, window.windowSeconds));
-      out = await issueDownload(req.ctx, store, id);
+      const [{ file, hits }] = await Promise.all([readForDownload(auth.db, id, hit), auth.fromSession(req)]);
+      if (hits > opts.ratePerMinute) return next(rateLimited(res, windowSeconds));
+      out = await issueDownloadOf(req.ctx, store, file);
     }
     res.setHeader('Cache-Control', 'no-store');
     // Signed URLs cannot carry the AI-preference signals: the gate that redirects to them does.

@@ -7,6 +7,7 @@ import { record, recordAlone } from '../audit/audit.ts';
 import type { Ctx } from '../context.ts';
 import { fileSubject, newFileSubject } from '../datasets/datasets.present.ts';
 import { AppError, badRequest, conflict, notFound, unprocessable } from '../errors.ts';
+import type { CountedHit } from '../middleware/rate-limit.repo.ts';
 import { loadRelease, releaseImmutable } from '../releases/releases.service.ts';
 import type { ObjectStore, SignedRequest } from '../storage/object-store.ts';
 import * as repo from './files.repo.ts';
@@ -260,15 +261,17 @@ export async function completeFile(
  * The download gate: decide, record `download.issued`, and only then sign. The audit insert commits
  * before the URL exists, so no signed URL is ever handed out without its record.
  */
-export async function issueDownload(ctx: Ctx, store: ObjectStore, id: string) {
-  return issueDownloadOf(ctx, store, await repo.findForDownload(ctx.db, id));
-}
+/** The download's one read: the file (if any), counting the download against the caller's limit. */
+export const readForDownload = (db: Db, id: string, hit: CountedHit) => repo.findForDownload(db, id, hit);
 
-/** The bearer-token download's one read: the token's principal and the file (either may be missing). */
-export const readForTokenDownload = (db: Db, tokenHash: string, id: string) =>
-  repo.findForTokenDownload(db, tokenHash, id);
+/**
+ * The bearer-token download's one read: the token's principal and the file (either may be missing),
+ * counting the download against the caller's limit.
+ */
+export const readForTokenDownload = (db: Db, tokenHash: string, id: string, hit: CountedHit) =>
+  repo.findForTokenDownload(db, tokenHash, id, hit);
 
-/** `issueDownload` for a file row already read (with the caller's token, in one round trip). */
+/** Decides and issues a download of a file row already read (`readForDownload` / `readForTokenDownload`). */
 export async function issueDownloadOf(ctx: Ctx, store: ObjectStore, f: repo.DownloadRow | undefined) {
   if (!f) throw notFound('file');
   const s = subjectOf('File', {

@@ -2,25 +2,35 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rateLimits } from '../../db/schema/index.ts';
 
-const hitQuery = (db: Db) => {
-  const expired = sql`${rateLimits.windowStart} < now() - make_interval(secs => ${sql.placeholder('window')}::int)`;
+/**
+ * The counting upsert, with its parameters as placeholders `prefix + key|window|n`; returns the count so
+ * far. Also used as a CTE by the download reads, so a download counts itself in the read's statement.
+ */
+export const hitStatement = (db: Db, prefix = '') => {
+  const p = (name: string) => sql.placeholder(prefix + name);
+  const expired = sql`${rateLimits.windowStart} < now() - make_interval(secs => ${p('window')}::int)`;
   return db
     .insert(rateLimits)
-    .values({
-      key: sql.placeholder('key'),
-      windowStart: sql`now()`,
-      count: sql`${sql.placeholder('n')}::int`,
-    })
+    .values({ key: p('key'), windowStart: sql`now()`, count: sql`${p('n')}::int` })
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
-        count: sql`case when ${expired} then ${sql.placeholder('n')}::int else ${rateLimits.count} + ${sql.placeholder('n')}::int end`,
+        count: sql`case when ${expired} then ${p('n')}::int else ${rateLimits.count} + ${p('n')}::int end`,
         windowStart: sql`case when ${expired} then now() else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ count: rateLimits.count })
-    .prepare('rate_limit_hit');
+    .returning({ count: rateLimits.count });
 };
+
+/** A hit to count within another statement: the placeholders of `hitStatement(db, 'rl')`. */
+export interface CountedHit {
+  key: string;
+  windowSeconds: number;
+  n?: number;
+}
+export const hitParams = (h: CountedHit) => ({ rlkey: h.key, rlwindow: h.windowSeconds, rln: h.n ?? 1 });
+
+const hitQuery = (db: Db) => hitStatement(db).prepare('rate_limit_hit');
 const prepared = new WeakMap<Db, ReturnType<typeof hitQuery>>();
 
 /**
