@@ -13,7 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectStore, SignedRequest } from './object-store.ts';
-import { encode, presignV4 } from './sigv4.ts';
+import { encode, presignV4Query } from './sigv4.ts';
 
 export interface S3Settings {
   endpoint?: string;
@@ -29,7 +29,7 @@ export interface S3Settings {
 const encodeKey = (key: string) => key.split('/').map(encode).join('/');
 
 /**
- * The one ObjectStore implementation, over `@aws-sdk/client-s3`. URLs are presigned by `presignV4`
+ * The one ObjectStore implementation, over `@aws-sdk/client-s3`. URLs are presigned by `presignV4Query`
  * (./sigv4.ts), not `getSignedUrl()`, which rebuilds the SDK middleware stack on each call (~0.4 ms of
  * CPU, STACK.md): the download path signs on every request.
  */
@@ -86,7 +86,7 @@ export class S3ObjectStore implements ObjectStore {
       : `${basePath}/${encodeKey(key)}`;
     const ttl = this.settings.signedUrlTtlSeconds;
     // S3 signs the path as sent (single-encoded); content-type is sent by the client, not signed.
-    const signed = presignV4({
+    const { canonicalQuery, signature } = presignV4Query({
       method,
       host,
       path,
@@ -98,12 +98,9 @@ export class S3ObjectStore implements ObjectStore {
       expiresIn: ttl,
       now: new Date(),
     });
-    const qs = Object.entries(signed)
-      .map(([k, v]) => `${encode(k)}=${encode(v)}`)
-      .join('&');
     return {
       method,
-      url: `${this.base.protocol}//${host}${path}?${qs}`,
+      url: `${this.base.protocol}//${host}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`,
       headers,
       expiresAt: new Date(Date.now() + ttl * 1000),
     };

@@ -25,18 +25,21 @@ const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).upda
 
 let keyCache: { id: string; key: Buffer } | undefined;
 
+/** `YYYYMMDDTHHMMSSZ` without a regular expression (this runs on every download). */
+const amzDateOf = (d: Date) => {
+  const p = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}T${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+};
+
 /**
  * AWS Signature Version 4, query-string ("presigned URL") form, for a request whose only signed header
  * is `host` and whose payload is `UNSIGNED-PAYLOAD` — exactly what `@smithy/signature-v4`'s `presign`
  * produces for our requests (a property test holds the two equal). Written out because the download path
  * signs on every request and the generic signer spent ~10% of that path's CPU on promises and copies.
- * Returns the query parameters to send, `X-Amz-Signature` included.
+ * Returns the canonical query string (sorted, RFC 3986-encoded: send it as is) and the signature.
  */
-export function presignV4(i: PresignInput): Record<string, string> {
-  const amzDate = i.now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+export function presignV4Query(i: PresignInput): { canonicalQuery: string; signature: string } {
+  const amzDate = amzDateOf(i.now);
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${i.region}/${i.service}/aws4_request`;
   const query: Record<string, string> = {
@@ -60,6 +63,15 @@ export function presignV4(i: PresignInput): Record<string, string> {
     const kDate = hmac(`AWS4${i.secretAccessKey}`, day);
     keyCache = { id: keyId, key: hmac(hmac(hmac(kDate, i.region), i.service), 'aws4_request') };
   }
-  query['X-Amz-Signature'] = createHmac('sha256', keyCache.key).update(stringToSign).digest('hex');
+  return { canonicalQuery, signature: createHmac('sha256', keyCache.key).update(stringToSign).digest('hex') };
+}
+
+/** `presignV4Query` as the query parameters to send, `X-Amz-Signature` included. */
+export function presignV4(i: PresignInput): Record<string, string> {
+  const { canonicalQuery, signature } = presignV4Query(i);
+  const query = Object.fromEntries(
+    canonicalQuery.split('&').map((kv) => kv.split('=').map(decodeURIComponent) as [string, string]),
+  );
+  query['X-Amz-Signature'] = signature;
   return query;
 }
