@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { HashMessage, HashRequest } from './hash.worker';
 import type { MultipartInstructions, SignedPut } from './types';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -10,7 +11,8 @@ const HASH_SLICE = 8 * 1024 * 1024;
 /**
  * The lowercase hex SHA-256 of a file, computed in the browser. WebCrypto has no streaming digest and
  * would hold the whole file in memory, so large files are read in slices into an incremental SHA-256
- * (`@noble/hashes`, pure JavaScript: no WebAssembly, which the Content-Security-Policy does not allow).
+ * (`@noble/hashes`, pure JavaScript: no WebAssembly, which the Content-Security-Policy does not allow),
+ * in a worker so that the page stays responsive; on the page's thread where workers are unavailable.
  */
 export async function sha256Hex(
   file: Blob,
@@ -21,12 +23,35 @@ export async function sha256Hex(
     onProgress?.(file.size, file.size);
     return hex(new Uint8Array(digest));
   }
+  if (typeof Worker !== 'undefined') return hex(await hashInWorker(file, onProgress));
   const h = sha256.create();
   for (let at = 0; at < file.size; at += HASH_SLICE) {
     h.update(new Uint8Array(await file.slice(at, at + HASH_SLICE).arrayBuffer()));
     onProgress?.(Math.min(at + HASH_SLICE, file.size), file.size);
   }
   return hex(h.digest());
+}
+
+function hashInWorker(file: Blob, onProgress?: (hashed: number, total: number) => void) {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const worker = new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module' });
+    const done = () => worker.terminate();
+    worker.onmessage = (e: MessageEvent<HashMessage>) => {
+      const m = e.data;
+      if ('digest' in m) {
+        done();
+        resolve(m.digest);
+      } else if ('error' in m) {
+        done();
+        reject(new Error(`The file could not be read: ${m.error}`));
+      } else onProgress?.(m.hashed, m.total);
+    };
+    worker.onerror = (e) => {
+      done();
+      reject(new Error(`The file could not be hashed: ${e.message}`));
+    };
+    worker.postMessage({ file, slice: HASH_SLICE } satisfies HashRequest);
+  });
 }
 
 /** Thrown when the object store refuses an upload. */
