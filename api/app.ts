@@ -27,6 +27,7 @@ import type { InstanceSecrets } from './instance.ts';
 import { licencesRoutes, licenceVocabularyRoutes } from './licences/licences.routes.ts';
 import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
+import { notificationsRoutes } from './notifications/notifications.routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { releasesRoutes } from './releases/releases.routes.ts';
 import { reportsRoutes } from './reports/reports.routes.ts';
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps): Express {
     });
   });
   api.use(maybeSession, csrf, auth.middleware);
+  api.use('/me/notifications', notificationsRoutes());
   api.use('/me', meRoutes());
   api.use('/tokens', tokensRoutes(db));
   api.use('/audit', auditRoutes(deps.auditKey));

@@ -8,6 +8,8 @@ import { loadAuditKey } from './audit/checkpoint.ts';
 import { Sequencer } from './audit/sequencer.ts';
 import type { Config } from './config.ts';
 import { loadInstanceSecrets } from './instance.ts';
+import { Jobs } from './jobs/jobs.ts';
+import { smtpMailer } from './jobs/mailer.ts';
 import { seedDemo } from './seed/seed.service.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 import { openStore } from './storage/open-store.ts';
@@ -21,6 +23,8 @@ export interface Running {
   logger: Logger;
   /** Integrates audit events into the Merkle tree; `flush()` runs a tick on demand. */
   sequencer: Sequencer;
+  /** The periodic job (expiries, overdue obligations, reminders, e-mail); `runOnce()` runs it on demand. */
+  jobs: Jobs;
   /** True when this start seeded the demo data. */
   seeded: boolean;
   close(): Promise<void>;
@@ -66,6 +70,16 @@ export async function start(
     const sequencer = new Sequencer(database.db, auditKey, { logger });
     if (cfg.auditSequencer) sequencer.start();
     closers.push(() => sequencer.stop());
+    // Like the sequencer: every process runs it (unless JOBS_INTERVAL_SECONDS=0); an advisory lock picks
+    // who changes state each run. SMTP is opened lazily by nodemailer, so a down server costs nothing here.
+    const jobs = new Jobs(database.db, {
+      intervalMs: cfg.jobsIntervalMs,
+      publicUrl: cfg.publicUrl,
+      mailer: cfg.mail ? smtpMailer(cfg.mail.smtpUrl, cfg.mail.from) : undefined,
+      logger,
+    });
+    if (cfg.jobsIntervalMs > 0) jobs.start();
+    closers.push(() => jobs.stop());
     const { store, embedded, origin } = await openStore(cfg, new URL(cfg.publicUrl).origin);
     if (embedded) closers.splice(1, 0, () => embedded.close());
     let seeded = false;
@@ -82,7 +96,18 @@ export async function start(
     });
     server.removeAllListeners('request');
     server.on('request', app);
-    return { url: cfg.publicUrl, config: cfg, database, store, server, logger, sequencer, seeded, close };
+    return {
+      url: cfg.publicUrl,
+      config: cfg,
+      database,
+      store,
+      server,
+      logger,
+      sequencer,
+      jobs,
+      seeded,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

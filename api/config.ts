@@ -53,6 +53,23 @@ const Env = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** `off`: this process never integrates audit events (another api process or `steward` job does). */
   AUDIT_SEQUENCER: z.enum(['on', 'off']).default('on'),
+  /** Seconds between runs of the periodic job (expiries, overdue obligations, reminders, e-mail); `0` or `off`: never by itself. */
+  JOBS_INTERVAL_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^(off|\d{1,5})$/, 'use a number of seconds, or 0 / off')
+    .default('60')
+    .transform((v) => (v === 'off' ? 0 : Number(v)))
+    .pipe(z.number().int().min(0).max(86_400)),
+  /** `smtp://user:pass@host:587` or `smtps://user:pass@host:465`: notifications are also e-mailed. */
+  SMTP_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^/\s]+/, 'use smtp://user:pass@host:port or smtps://…')
+      .optional(),
+  ),
+  /** The From of e-mails, e.g. `Steward <steward@example.org>`; required with SMTP_URL. */
+  MAIL_FROM: optionalText,
 });
 
 export interface Config {
@@ -88,6 +105,10 @@ export interface Config {
   seedDemo: boolean;
   /** Run the audit sequencer's periodic ticks in this process (README, "The audit log"). */
   auditSequencer: boolean;
+  /** Milliseconds between runs of the periodic job in this process; 0: none (api/jobs/jobs.ts). */
+  jobsIntervalMs: number;
+  /** Absent: notifications stay in the inbox, no e-mail. The URL holds the SMTP password: never log it. */
+  mail?: { smtpUrl: string; from: string };
   version: string;
 }
 
@@ -109,6 +130,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     );
   if (e.S3_ENDPOINT && !(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY))
     problems.push('  S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: required when S3_ENDPOINT is set');
+  if (e.SMTP_URL && !e.MAIL_FROM)
+    problems.push('  MAIL_FROM: required when SMTP_URL is set (e.g. "Steward <steward@example.org>")');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const dataDir = resolve(e.DATA_DIR);
   return {
@@ -134,6 +157,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
     auditSequencer: e.AUDIT_SEQUENCER === 'on',
+    jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
+    mail: e.SMTP_URL && e.MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
     version: process.env.npm_package_version ?? '0.1.0',
   };
 }

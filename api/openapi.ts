@@ -12,6 +12,7 @@ import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.
 import { CompleteFile, RegisterFile } from './files/files.schema.ts';
 import { AcceptLicence, GrantAct, ListGrants, RenewGrant } from './grants/grants.schema.ts';
 import { CreateLicence } from './licences/licences.schema.ts';
+import { ListNotifications } from './notifications/notifications.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
 import { ReportQueryDoc, TransparencyQueryDoc } from './reports/reports.schema.ts';
 import { CreateToken } from './tokens/tokens.schema.ts';
@@ -91,6 +92,26 @@ export function openApiDocument(publicUrl: string, version: string) {
         get: {
           summary: 'The caller, memberships and packed CASL rules',
           responses: { '200': json('me'), '401': problem },
+        },
+      },
+      '/me/notifications': {
+        get: {
+          summary: 'My inbox, newest first: { items, unread, nextCursor }',
+          parameters: queryParams(ListNotifications),
+          responses: { '200': json('notifications'), ...errors },
+        },
+      },
+      '/me/notifications/{id}/read': {
+        post: {
+          summary: 'Mark one of my notifications read (someone else’s is 404)',
+          parameters: [id],
+          responses: { '200': json('notification'), ...errors },
+        },
+      },
+      '/me/notifications/read-all': {
+        post: {
+          summary: 'Mark all my notifications read',
+          responses: { '200': json('{ marked }'), ...errors },
         },
       },
       '/auth/providers': {

@@ -8,6 +8,7 @@ import { datasetRules } from './subjects/dataset.ts';
 import { fileRules } from './subjects/file.ts';
 import { grantRules } from './subjects/grant.ts';
 import { licenceRules } from './subjects/licence.ts';
+import { notificationRules } from './subjects/notification.ts';
 import { releaseRules } from './subjects/release.ts';
 import { tokenRules } from './subjects/token.ts';
 
@@ -47,6 +48,7 @@ export type SubjectName =
   | 'Report'
   | 'Community'
   | 'Token'
+  | 'Notification'
   | 'all';
 export type AppAbility = MongoAbility<
   [Action, SubjectName | { __caslSubjectType__?: SubjectName }],
@@ -67,6 +69,8 @@ export function scopeFor(
     (subjectType === 'Grant' && action === 'registerDerivedWork')
   )
     return 'request';
+  // Marking one's own notifications read changes nothing anyone else sees: any token that reads them may.
+  if (subjectType === 'Notification') return 'read';
   return 'manage';
 }
 
@@ -82,6 +86,7 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   accessRequestRules(builder, actor);
   grantRules(builder, actor);
   auditRules(builder, actor);
+  notificationRules(builder, actor);
   if (actor.kind === 'user' && actor.token) {
     // Token scopes cut the user's rules down: every allowing rule keeps only the actions the token's
     // scopes cover. Dropping rules (rather than adding `cannot` rules) keeps token abilities small.

@@ -7,6 +7,7 @@ import type {
   FileSubject,
   GrantSubject,
   LicenceVersionSubject,
+  NotificationSubject,
   ObligationSubject,
   ReleaseSubject,
   ReportSubject,
@@ -26,6 +27,7 @@ export interface SubjectShapes {
   Report: ReportSubject;
   Community: CommunitySubject;
   Token: TokenSubject;
+  Notification: NotificationSubject;
 }
 
 /**

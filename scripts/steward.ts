@@ -5,6 +5,7 @@
  *   audit verify
  *   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL]   (scripts/pull.ts)
  *   report --community SLUG [--dataset SLUG] [--format csv|json] [--from D --to D]
+ *   jobs run
  */
 import { parseArgs } from 'node:util';
 import type { parseConfig } from '../api/config.ts';
@@ -22,7 +23,9 @@ const usage = `usage: steward <command>
   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL] [--parallel N]
                                           download a release: resume, SHA-256 check (exit 3: no access)
   audit verify                            recompute the audit log; exit 1 naming the first bad event
-  report --community SLUG [--dataset SLUG] [--format csv|json] [--from YYYY-MM-DD --to YYYY-MM-DD]`;
+  report --community SLUG [--dataset SLUG] [--format csv|json] [--from YYYY-MM-DD --to YYYY-MM-DD]
+  jobs run                                run the periodic job once: expiries, overdue obligations,
+                                          reminders, and the e-mail outbox when SMTP_URL is set`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -149,6 +152,26 @@ async function main(argv: string[]) {
       const code = await withDb((d) => reportCommand(d.db, parsed));
       if (code) process.exit(code);
       return;
+    }
+    case 'jobs': {
+      if (sub !== 'run') fail(usage);
+      return withDb(async (d, config) => {
+        const { runJobs } = await import('../api/jobs/jobs.ts');
+        const { smtpMailer } = await import('../api/jobs/mailer.ts');
+        const mailer = config.mail ? smtpMailer(config.mail.smtpUrl, config.mail.from) : undefined;
+        try {
+          const r = await runJobs(d.db, { mailer, publicUrl: config.publicUrl });
+          console.log(
+            r.led
+              ? `grants expired: ${r.expired}; obligations overdue: ${r.overdue}; notifications: ${r.notified}`
+              : 'another process is running the job: no state changed',
+          );
+          if (mailer) console.log(`e-mails sent: ${r.emailed}; failed (will retry): ${r.emailFailed}`);
+          if (r.emailFailed) process.exitCode = 1;
+        } finally {
+          mailer?.close();
+        }
+      });
     }
     case undefined:
     case 'help':

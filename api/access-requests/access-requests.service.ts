@@ -15,6 +15,7 @@ import type { GrantIssuer } from '../grants/grants.agreement.ts';
 import { issueGrant, requireCurrentLicence } from '../grants/grants.service.ts';
 import type { LicenceRow } from '../licences/licences.repo.ts';
 import * as licencesRepo from '../licences/licences.repo.ts';
+import { notifyRequest } from '../notifications/notifications.service.ts';
 import * as usersRepo from '../users/users.repo.ts';
 import * as repo from './access-requests.repo.ts';
 import type {
@@ -181,6 +182,7 @@ async function transition(tx: Db, ctx: Ctx, row: repo.RequestListRow, action: st
     details: { from: row.request.status, to: t.to, reason: t.reason ?? null, ...t.details },
   });
   row.request = updated;
+  if (t.to === 'approved' || t.to === 'denied' || t.to === 'returned') await notifyRequest(tx, row, t.to);
 }
 
 /** Approves inside the transaction and issues the grant (unique per request: a second one cannot exist). */
@@ -316,6 +318,7 @@ export async function createRequest(ctx: Ctx, issuer: GrantIssuer, slug: string,
     });
     const row = (await repo.find(tx, inserted.id))!;
     await matchAndMaybeApprove(tx, t, issuer, row, l, d.tier);
+    if (row.request.status === 'submitted') await notifyRequest(tx, row, 'submitted');
     return inserted.id;
   });
   return getRequest(ctx, id);
@@ -379,6 +382,7 @@ export async function resubmitRequest(
       details: { round: r.round + 1, licenceVersion: l.version, match: match.result },
     });
     await matchAndMaybeApprove(tx, t, issuer, fresh, l, d.tier);
+    if (fresh.request.status === 'submitted') await notifyRequest(tx, fresh, 'resubmitted');
   });
   return getRequest(ctx, id);
 }

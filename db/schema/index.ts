@@ -4,5 +4,6 @@ export * from './communities.ts';
 export * from './datasets.ts';
 export * from './enums.ts';
 export * from './instance.ts';
+export * from './notifications.ts';
 export * from './reports.ts';
 export * from './users.ts';

@@ -37,6 +37,11 @@ export interface CommunitySubject {
   id: string;
 }
 
+export interface NotificationSubject {
+  id: string;
+  userId: string;
+}
+
 export interface TokenSubject {
   id: string;
   userId: string;

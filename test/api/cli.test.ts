@@ -51,6 +51,10 @@ describe('the steward CLI and a restart on the same data folder', () => {
     await expect(
       steward('tokens', 'create', '--user', 'cli@test.org', '--scopes', 'root'),
     ).rejects.toMatchObject({ code: 2 });
+    expect((await steward('jobs', 'run')).stdout).toMatch(
+      /^grants expired: 0; obligations overdue: 0; notifications: 0$/m,
+    );
+    await expect(steward('jobs', 'later')).rejects.toMatchObject({ code: 2 });
 
     const config = parseConfig({ ...env, PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'true', NODE_ENV: 'test' });
     const first = await start(config);

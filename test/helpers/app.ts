@@ -70,6 +70,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
     SEED_DEMO: 'false',
+    // Tests run the periodic job when they mean to (`jobs.runOnce()`), never on a timer mid-test.
+    JOBS_INTERVAL_SECONDS: '0',
     ...env,
   });
   const running = await start(config, { pglite });

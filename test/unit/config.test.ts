@@ -37,4 +37,24 @@ describe('config', () => {
     });
     expect(c.publicUrl).toBe('https://steward.example');
   });
+
+  it('reads the periodic job interval and the SMTP settings, never echoing the SMTP password', () => {
+    expect(parseConfig({}).jobsIntervalMs).toBe(60_000);
+    expect(parseConfig({ JOBS_INTERVAL_SECONDS: 'off' }).jobsIntervalMs).toBe(0);
+    expect(parseConfig({ JOBS_INTERVAL_SECONDS: '0' }).jobsIntervalMs).toBe(0);
+    expect(parseConfig({ JOBS_INTERVAL_SECONDS: '300' }).jobsIntervalMs).toBe(300_000);
+    expect(() => parseConfig({ JOBS_INTERVAL_SECONDS: 'soon' })).toThrow(/JOBS_INTERVAL_SECONDS/);
+    expect(parseConfig({}).mail).toBeUndefined();
+    expect(() => parseConfig({ SMTP_URL: 'smtp://u:hunter2@mail.example:587' })).toThrow(/MAIL_FROM/);
+    try {
+      parseConfig({ SMTP_URL: 'http://u:hunter2@mail.example', MAIL_FROM: 'a@b.c' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain('SMTP_URL');
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+    expect(
+      parseConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'Steward <s@example.org>' }).mail,
+    ).toEqual({ smtpUrl: 'smtps://u:p@mail.example:465', from: 'Steward <s@example.org>' });
+  });
 });

@@ -18,6 +18,8 @@ import type {
   Me,
   NewFile,
   NewToken,
+  Notification as NotificationItem,
+  NotificationPage,
   Page,
   Problem,
   Providers,
@@ -207,4 +209,10 @@ export const api = {
   tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
   createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),
   deleteToken: (id: string) => request<void>('DELETE', `/tokens/${seg(id)}`),
+
+  notifications: (q: { unread?: boolean; cursor?: string; limit?: number } = {}) =>
+    request<NotificationPage>('GET', `/me/notifications${query(q)}`),
+  markNotificationRead: (id: string) =>
+    request<NotificationItem>('POST', `/me/notifications/${seg(id)}/read`),
+  markAllNotificationsRead: () => request<{ marked: number }>('POST', '/me/notifications/read-all'),
 };

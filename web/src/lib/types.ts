@@ -358,3 +358,23 @@ export interface CreateToken {
   scopes: TokenScope[];
   expiresInDays?: number;
 }
+
+/** One message of the inbox (`GET /me/notifications`). `link` is a path of this web app. */
+export interface Notification {
+  id: string;
+  kind: string;
+  subjectType: string;
+  subjectId: string;
+  title: string;
+  body: string;
+  link: string;
+  createdAt: string;
+  readAt: string | null;
+  can: { markRead: boolean };
+}
+
+export interface NotificationPage {
+  items: Notification[];
+  unread: number;
+  nextCursor: string | null;
+}
