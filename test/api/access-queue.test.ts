@@ -1,6 +1,9 @@
+import { createMongoAbility, subject } from '@casl/ability';
+import { type PackRule, unpackRules } from '@casl/ability/extra';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.ts';
+import type { AppAbility } from '../../policies/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 type U = { id: string; token: string };
@@ -97,6 +100,26 @@ describe('access-request lists for the review queue', () => {
     ).json()) as Item;
     expect(one.subject).toEqual(first.subject);
     expect(one.requester.organisation).toBe('river.example.ac.nz');
+  });
+
+  it("decides with GET /me's packed rules and the item's subject as the API does", async () => {
+    const callers = { steward: steward.token, q1: requesters[0].token, q3: requesters[2].token };
+    let checked = 0;
+    for (const [who, token] of Object.entries(callers)) {
+      const me = (await (await app.api('/me', { token })).json()) as { rules: PackRule<never>[] };
+      const ability = createMongoAbility(unpackRules(me.rules) as never) as AppAbility;
+      const items = await list(who === 'steward' ? 'community=demo-collective' : 'mine=1', token);
+      expect(items.length).toBeGreaterThan(0);
+      for (const x of items)
+        for (const action of ['withdraw', 'resubmit', 'review'] as const) {
+          expect(
+            ability.can(action, subject('AccessRequest', { ...x.subject }) as never),
+            `${who} ${action}`,
+          ).toBe(x.can[action]);
+          checked++;
+        }
+    }
+    expect(checked).toBe(3 * 3 + 3 + 3);
   });
 
   it('refuses an unknown status with a 400 and lists nothing', async () => {
