@@ -147,4 +147,55 @@ describe('browser: the access loop — request, review, grant, download', () => 
     expect(grants.items[0]).toMatchObject({ status: 'active', purpose: 'research', datasetSlug: slug });
     expect(problems).toEqual([]);
   }, 180_000);
+
+  it('returns a request, which the builder changes, resubmits, then withdraws', async () => {
+    const builder = await signedIn(/Bea Builder/);
+    await builder.goto(`${app.url}/datasets/${slug}/request`);
+    await builder.getByLabel('Purpose', { exact: true }).selectOption('education');
+    await builder.getByLabel('What you will do with the data').fill('Teaching material.');
+    await builder.getByRole('group', { name: 'Is the use commercial?' }).getByLabel('No').check();
+    await builder.getByRole('group', { name: 'Is your organisation for-profit?' }).getByLabel('No').check();
+    await builder.getByLabel('Your institution or organisation').fill('River School');
+    await builder.getByLabel('Your relationship with the community').selectOption('Member of the community');
+    await builder.getByLabel('Where the work happens').selectOption('NZ');
+    await builder.getByLabel('The work has ethics approval').check();
+    await builder.getByLabel(/accept licence version 1/).check();
+    await builder.getByRole('button', { name: 'Submit request' }).click();
+    await builder.waitForURL(/\/requests\/[0-9a-f-]{36}\?submitted=1$/);
+    const requestUrl = builder.url().replace(/\?.*$/, '');
+
+    // A return needs a reason: the page asks for one before anything is sent.
+    const steward = await signedIn(/Sam Steward/);
+    await steward.goto(requestUrl);
+    await steward.getByRole('radio', { name: /Return/ }).check();
+    await steward.getByRole('button', { name: 'Record review' }).click();
+    await steward.getByText('Say why you return it').waitFor();
+    await steward.getByLabel(/Comment/).fill('Which classes, and for how long?');
+    await steward.getByRole('button', { name: 'Record review' }).click();
+    await steward.locator('.title-row .badge', { hasText: 'Returned' }).waitFor();
+
+    await builder.goto(requestUrl);
+    await builder.getByText('Returned by a reviewer: Which classes, and for how long?').first().waitFor();
+    await builder.getByRole('button', { name: 'Change and resubmit' }).click();
+    // The form comes back filled in; the licence is accepted again, explicitly.
+    await expect
+      .poll(() => builder.getByLabel('Your institution or organisation').inputValue())
+      .toBe('River School');
+    await builder.getByLabel('Intended outputs').fill('Two classes of year 9, one term.');
+    await builder.getByRole('button', { name: 'Resubmit request' }).click();
+    await builder.getByText('Tick to accept licence version 1.').first().waitFor();
+    await builder.getByLabel(/accept licence version 1/).check();
+    await builder.getByRole('button', { name: 'Resubmit request' }).click();
+    await builder.getByText('Your request was resubmitted for review.').waitFor();
+    await builder.getByText('round 2').waitFor();
+    await builder.getByText('Two classes of year 9, one term.').waitFor();
+
+    await builder.getByRole('button', { name: 'Withdraw request' }).click();
+    await builder.getByLabel(/Reason/).fill('Found another source.');
+    await builder.getByRole('button', { name: 'Withdraw request' }).click();
+    await builder.getByText('Your request was withdrawn.').waitFor();
+    await builder.locator('.title-row .badge', { hasText: 'Withdrawn' }).waitFor();
+    expect(await builder.getByRole('button', { name: /Withdraw|Change and resubmit/ }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  }, 180_000);
 });
