@@ -411,7 +411,7 @@ export function openApiDocument(publicUrl: string, version: string) {
       '/access-requests': {
         get: {
           summary:
-            'My requests (`mine=1`) or a community’s review queue (`community`, `status`), filtered by the policy',
+            'My requests (`mine=1`) or a community’s review queue (`community`, `status=submitted,in_review`, `order=oldest`), filtered by the policy',
           parameters: queryParams(ListAccessRequests),
           responses: { '200': json('{ items }'), '400': problem, '401': problem, '404': problem },
         },

@@ -23,12 +23,14 @@ export function presentRequestSummary(ability: AppAbility, row: RequestListRow, 
     datasetSlug: row.datasetSlug,
     datasetTitle: row.datasetTitle,
     communitySlug: row.communitySlug,
-    requester: { id: r.requesterId, name: row.requesterName },
+    requester: { id: r.requesterId, name: row.requesterName, organisation: row.requesterOrganisation },
     purpose: { category: r.purposeCategory, commercial: r.commercial, forProfit: r.forProfit },
     match: { result: r.matchResult, reasons: r.matchReasons },
     round: r.round,
     grant: row.grantId ? { id: row.grantId } : null,
     createdAt: r.createdAt,
+    /** The fields the policy reads: with `GET /me`'s rules the page decides as the API does. */
+    subject: s,
     can: can(ability, s),
   };
 }
@@ -41,7 +43,12 @@ export function presentRequest(ability: AppAbility, x: LoadedRequest) {
   const r = x.row.request;
   return {
     ...presentRequestSummary(ability, x.row, x.subject),
-    requester: { id: r.requesterId, name: x.row.requesterName, email: x.row.requesterEmail },
+    requester: {
+      id: r.requesterId,
+      name: x.row.requesterName,
+      email: x.row.requesterEmail,
+      organisation: x.row.requesterOrganisation,
+    },
     team: x.team.map((u) => ({ id: u.id, name: u.name, email: u.email })),
     purpose: {
       category: r.purposeCategory,

@@ -42,6 +42,7 @@ const fields = {
   licenceVersion: licenceVersions.version,
   requesterName: users.name,
   requesterEmail: users.email,
+  requesterOrganisation: users.homeOrganization,
   grantId: grants.id,
 };
 
@@ -64,17 +65,19 @@ export async function find(db: Db, id: string, opts: { lock?: boolean } = {}) {
   return row;
 }
 
-/** Requests matching `where` (the policy's `accessibleWhere` and the caller's filters), newest first. */
 /** What `GET /access-requests` narrows by, beside the policy's `visible`. */
 export interface RequestFilter {
   /** Only requests this user made or is a team member of. */
   participantId?: string;
   communityId?: string;
   datasetSlug?: string;
-  status?: (typeof accessRequests.status.enumValues)[number];
+  status?: (typeof accessRequests.status.enumValues)[number][];
+  /** `oldest`: the longest-waiting first (a review queue); default newest first. */
+  order?: 'newest' | 'oldest';
   limit: number;
 }
 
+/** Requests the caller may read (`visible`, the policy's `accessibleWhere`) matching the filters. */
 export function list(db: Db, visible: SQL | undefined, f: RequestFilter) {
   return select(db)
     .where(
@@ -85,10 +88,14 @@ export function list(db: Db, visible: SQL | undefined, f: RequestFilter) {
           : undefined,
         f.communityId ? eq(datasets.communityId, f.communityId) : undefined,
         f.datasetSlug ? eq(datasets.slug, f.datasetSlug) : undefined,
-        f.status ? eq(accessRequests.status, f.status) : undefined,
+        f.status?.length ? inArray(accessRequests.status, f.status) : undefined,
       ),
     )
-    .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
+    .orderBy(
+      ...(f.order === 'oldest'
+        ? [asc(accessRequests.createdAt), asc(accessRequests.id)]
+        : [desc(accessRequests.createdAt), desc(accessRequests.id)]),
+    )
     .limit(f.limit);
 }
 

@@ -74,11 +74,19 @@ export const CastReview = z.strictObject({
 export type CastReview = z.infer<typeof CastReview>;
 
 const Flag = z.enum(['1', 'true']).transform(() => true);
+const Status = z.enum(['submitted', 'in_review', 'approved', 'denied', 'returned', 'withdrawn']);
 export const ListAccessRequests = z.strictObject({
   mine: Flag.optional(),
   community: Slug.optional(),
   dataset: Slug.optional(),
-  status: z.enum(['submitted', 'in_review', 'approved', 'denied', 'returned', 'withdrawn']).optional(),
+  /** One status, or several separated by commas (`submitted,in_review`: a review queue). */
+  status: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((x) => x.trim()))])
+    .pipe(z.array(Status).min(1).max(Status.options.length))
+    .optional(),
+  /** `oldest` lists the longest-waiting first, as a review queue reads; default newest first. */
+  order: z.enum(['newest', 'oldest']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type ListAccessRequests = z.infer<typeof ListAccessRequests>;

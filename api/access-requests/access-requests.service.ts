@@ -556,6 +556,7 @@ export async function listRequests(ctx: Ctx, q: ListAccessRequests) {
       communityId: community?.id,
       datasetSlug: q.dataset,
       status: q.status,
+      order: q.order,
       limit: q.limit,
     },
   );

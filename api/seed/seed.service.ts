@@ -116,6 +116,7 @@ export async function seedDemo(db: Db, store: ObjectStore): Promise<boolean> {
     });
     for (const [id, role] of [
       ['steward', 'steward'],
+      ['reviewer', 'reviewer'],
       ['auditor', 'auditor'],
     ] as const) {
       const userId = people.get(id)!;

@@ -1,5 +1,9 @@
 import type {
+  AccessRequest,
+  AccessRequestSummary,
+  CastReview,
   Community,
+  CreateAccessRequest,
   CreateCommunity,
   CreateDataset,
   CreateFile,
@@ -11,6 +15,8 @@ import type {
   DatasetQuery,
   DatasetSummary,
   FieldError,
+  Grant,
+  GrantStatus,
   LabelSuggestion,
   LabelType,
   Licence,
@@ -26,6 +32,8 @@ import type {
   Release,
   Report,
   ReportPeriod,
+  RequestStatus,
+  ResubmitAccessRequest,
   Token,
   Transparency,
   UpdateDataset,
@@ -44,8 +52,10 @@ export class ApiError extends Error implements Problem {
   readonly detail?: string;
   readonly requestId?: string;
   readonly errors?: FieldError[];
+  /** The problem's other members (e.g. `field` naming a licence question, `email` an unknown team member). */
+  readonly extensions: Record<string, unknown>;
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, extensions: Record<string, unknown> = {}) {
     super(problem.detail || problem.title);
     this.name = 'ApiError';
     this.type = problem.type;
@@ -55,6 +65,7 @@ export class ApiError extends Error implements Problem {
     this.detail = problem.detail;
     this.requestId = problem.requestId;
     this.errors = problem.errors;
+    this.extensions = extensions;
   }
 
   /** The message of the field error at `path` (e.g. `'slug'` or `'scopes.0'`), if any. */
@@ -91,15 +102,18 @@ async function problemFrom(res: Response): Promise<ApiError> {
       body = null;
     }
   }
-  return new ApiError({
-    type: body?.type ?? 'about:blank',
-    title: body?.title ?? (res.statusText || `HTTP ${res.status}`),
-    status: body?.status ?? res.status,
-    code: body?.code ?? `http_${res.status}`,
-    detail: body?.detail,
-    requestId: body?.requestId ?? res.headers.get('x-request-id') ?? undefined,
-    errors: Array.isArray(body?.errors) ? body.errors : undefined,
-  });
+  return new ApiError(
+    {
+      type: body?.type ?? 'about:blank',
+      title: body?.title ?? (res.statusText || `HTTP ${res.status}`),
+      status: body?.status ?? res.status,
+      code: body?.code ?? `http_${res.status}`,
+      detail: body?.detail,
+      requestId: body?.requestId ?? res.headers.get('x-request-id') ?? undefined,
+      errors: Array.isArray(body?.errors) ? body.errors : undefined,
+    },
+    body ?? {},
+  );
 }
 
 /** One JSON request; resolves to the parsed body (undefined for 204), rejects with ApiError. */
@@ -205,6 +219,45 @@ export const api = {
     request<Licence>('POST', `/datasets/${seg(slug)}/licences`, body),
   licenceTemplates: () => request<{ items: LicenceTemplate[] }>('GET', '/licence-templates'),
   vocabulary: () => request<Vocabulary>('GET', '/purposes'),
+
+  /** `mine`: my requests (as requester or team member); `community`: its requests, e.g. the review queue. */
+  accessRequests: (
+    q: {
+      mine?: boolean;
+      community?: string;
+      dataset?: string;
+      status?: RequestStatus[];
+      order?: 'newest' | 'oldest';
+      limit?: number;
+    } = {},
+  ) =>
+    request<{ items: AccessRequestSummary[] }>(
+      'GET',
+      `/access-requests${query({
+        mine: q.mine,
+        community: q.community,
+        dataset: q.dataset,
+        status: q.status?.join(','),
+        order: q.order,
+        limit: q.limit,
+      })}`,
+    ),
+  accessRequest: (id: string) => request<AccessRequest>('GET', `/access-requests/${seg(id)}`),
+  createAccessRequest: (slug: string, body: CreateAccessRequest) =>
+    request<AccessRequest>('POST', `/datasets/${seg(slug)}/access-requests`, body),
+  resubmitAccessRequest: (id: string, body: ResubmitAccessRequest) =>
+    request<AccessRequest>('PATCH', `/access-requests/${seg(id)}`, body),
+  withdrawAccessRequest: (id: string, reason?: string) =>
+    request<AccessRequest>('POST', `/access-requests/${seg(id)}/withdraw`, reason ? { reason } : {}),
+  castReview: (id: string, body: CastReview) =>
+    request<AccessRequest>('POST', `/access-requests/${seg(id)}/reviews`, body),
+
+  /** `mine`: grants I am a grantee of; `community`: the community's grants (its stewards). */
+  grants: (q: { mine?: boolean; community?: string; status?: GrantStatus; limit?: number } = {}) =>
+    request<{ items: Grant[] }>(
+      'GET',
+      `/grants${query({ mine: q.mine, community: q.community, status: q.status, limit: q.limit })}`,
+    ),
 
   tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
   createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),

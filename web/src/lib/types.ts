@@ -3,7 +3,12 @@
  * shared/design/API.md. Fields the server may add are allowed; none listed here may be renamed.
  */
 
-import type { DatasetSubject, FileSubject, ReleaseSubject } from '$policies/subjects/types.ts';
+import type {
+  AccessRequestSubject,
+  DatasetSubject,
+  FileSubject,
+  ReleaseSubject,
+} from '$policies/subjects/types.ts';
 
 export type Tier = 'open' | 'registered' | 'gated' | 'restricted' | 'closed';
 export const TIERS: readonly Tier[] = ['open', 'registered', 'gated', 'restricted', 'closed'];
@@ -377,4 +382,107 @@ export interface NotificationPage {
   items: Notification[];
   unread: number;
   nextCursor: string | null;
+}
+
+export type RequestStatus = 'submitted' | 'in_review' | 'approved' | 'denied' | 'returned' | 'withdrawn';
+export type MatchResult = 'match' | 'no_match' | 'abstain';
+
+/** One access request in a list (`GET /access-requests`): where it stands and since when. */
+export interface AccessRequestSummary {
+  id: string;
+  status: RequestStatus;
+  statusReason: string | null;
+  since: string;
+  datasetSlug: string;
+  datasetTitle: string;
+  communitySlug: string;
+  requester: { id: string; name: string; email?: string; organisation: string | null };
+  purpose: { category: string; description?: string; commercial: boolean; forProfit: boolean };
+  match: { result: MatchResult; reasons: string[] };
+  round: number;
+  grant: { id: string } | null;
+  createdAt: string;
+  /** The fields the policy reads: with `GET /me`'s rules the page decides as the API does. */
+  subject: AccessRequestSubject;
+  can: { withdraw: boolean; resubmit: boolean; review: boolean };
+}
+
+export type ReviewDecision = 'approve' | 'deny' | 'return';
+
+export interface Review {
+  id: string;
+  round: number;
+  reviewer: { id: string; name: string };
+  decision: ReviewDecision;
+  comment: string;
+  conflictOfInterest: string | null;
+  createdAt: string;
+}
+
+/** `GET /access-requests/:id`: the whole request, its history and (for deciders) its reviews. */
+export interface AccessRequest extends AccessRequestSummary {
+  team: { id: string; name: string; email: string }[];
+  intendedOutputs: string;
+  requestedDays: number | null;
+  answers: Record<string, unknown>;
+  scope: { releases?: string[]; files?: string[] };
+  licenceVersion: number;
+  licenceAcceptedAt: string;
+  history: { status: string | null; action: string; at: string; reason: string | null }[];
+  reviews?: Review[];
+}
+
+/** The body of `POST /datasets/:slug/access-requests`. */
+export interface CreateAccessRequest {
+  purpose: { category: string; description: string; commercial: boolean; forProfit: boolean };
+  intendedOutputs?: string;
+  requestedDays?: number;
+  answers?: Record<string, unknown>;
+  licenceVersion: number;
+  team?: string[];
+}
+
+/** The body of `PATCH /access-requests/:id` (a returned request resubmitted). */
+export type ResubmitAccessRequest = Partial<Omit<CreateAccessRequest, 'licenceVersion'>> & {
+  licenceVersion: number;
+};
+
+export interface CastReview {
+  decision: ReviewDecision;
+  comment: string;
+  conflictOfInterest?: string | boolean;
+}
+
+export type GrantStatus = 'active' | 'suspended' | 'revoked' | 'expired';
+
+export interface Obligation {
+  id: string;
+  kind: string;
+  timing: ReciprocityTerm['timing'];
+  evidence: 'link' | 'text' | 'file' | null;
+  dueAt: string | null;
+  status: 'pending' | 'fulfilled' | 'overdue' | 'waived';
+  submittedAt: string | null;
+}
+
+/** A grant (`GET /grants`, `GET /grants/:id`). */
+export interface Grant {
+  id: string;
+  kind: 'request' | 'click_through';
+  status: GrantStatus;
+  statusReason: string | null;
+  datasetSlug: string;
+  datasetTitle: string;
+  communitySlug: string;
+  requestId: string | null;
+  licenceVersion: number;
+  scope: { type: 'dataset' | 'release' | 'file'; ids: string[] };
+  purpose: string | null;
+  startsAt: string;
+  expiresAt: string;
+  grantees: { id: string; name: string; email: string }[];
+  obligations: Obligation[];
+  agreement: { url: string; sha256: string } | null;
+  createdAt: string;
+  can: { suspend: boolean; reinstate: boolean; revoke: boolean; renew: boolean };
 }
