@@ -9,5 +9,5 @@ CREATE TABLE "catalog_entries" (
 	"search_title" "tsvector" NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "catalog_entries" ADD CONSTRAINT "catalog_entries_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE cascade;--> statement-breakpoint
-CREATE INDEX "catalog_entries_search_title_idx" ON "catalog_entries" USING gin ("search_title");
+ALTER TABLE "catalog_entries" ADD CONSTRAINT "catalog_entries_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE cascade;
+-- The GIN index on search_title is built by 0015_catalog_entries_sync after the copy is filled.

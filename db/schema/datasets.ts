@@ -131,7 +131,9 @@ export const catalogEntries = pgTable(
     /** `datasets.search_title`: title (A) and keywords (B), what tier 1 matches and ranks. */
     searchTitle: tsvector('search_title').notNull(),
   },
-  (t) => [index('catalog_entries_search_title_idx').using('gin', t.searchTitle)],
+  // No GIN pending list: every search would scan it (up to 4 MB) until a vacuum merged it in; the
+  // catalog is read far more often than written.
+  (t) => [index('catalog_entries_search_title_idx').using('gin', t.searchTitle).with({ fastupdate: 'off' })],
 );
 
 /** A version of a dataset; immutable once published. */
