@@ -7,6 +7,7 @@ import {
   Withdraw,
 } from './access-requests/access-requests.schema.ts';
 import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
+import { CatalogPageQuery } from './catalog/catalog.schema.ts';
 import { AddMember, CreateCommunity, UpdateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
 import { CompleteFile, RegisterFile } from './files/files.schema.ts';
@@ -326,8 +327,9 @@ export function openApiDocument(publicUrl: string, version: string) {
       '/catalog/dcat.jsonld': {
         get: {
           summary:
-            'DCAT-AP 3 catalog of the datasets anyone may read (valid against the official SHACL shapes)',
-          responses: { '200': jsonld('dcat:Catalog') },
+            'DCAT-AP 3 catalog of the datasets anyone may read (valid against the official SHACL shapes), a page at a time: `hydra:view` / `Link: rel="next"` lead to the next page',
+          parameters: queryParams(CatalogPageQuery),
+          responses: { '200': jsonld('dcat:Catalog'), '400': problem },
         },
       },
       '/datasets/{slug}/croissant.jsonld': {

@@ -1,12 +1,19 @@
-import { and, desc, eq, getTableColumns, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { communities, datasets, licenceVersions, releases } from '../../db/schema/index.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
 
 const { search: _search, ...rowColumns } = getTableColumns(datasets);
 
-/** Published datasets that pass `visible` (the Dataset policy in SQL), with their community, by slug. */
-export async function publishedDatasets(db: Db, visible: SQL | undefined): Promise<DatasetWithCommunity[]> {
+/**
+ * Published datasets that pass `visible` (the Dataset policy in SQL), with their community, by slug;
+ * with `page`, at most `limit` of them after the slug `after` (keyset paging: the slug is unique).
+ */
+export async function publishedDatasets(
+  db: Db,
+  visible: SQL | undefined,
+  page?: { after?: string; limit: number },
+): Promise<DatasetWithCommunity[]> {
   const rows = await db
     .select({
       dataset: rowColumns,
@@ -15,8 +22,11 @@ export async function publishedDatasets(db: Db, visible: SQL | undefined): Promi
     })
     .from(datasets)
     .innerJoin(communities, eq(communities.id, datasets.communityId))
-    .where(and(eq(datasets.status, 'published'), visible))
-    .orderBy(datasets.slug);
+    .where(
+      and(eq(datasets.status, 'published'), visible, page?.after ? gt(datasets.slug, page.after) : undefined),
+    )
+    .orderBy(datasets.slug)
+    .limit(page?.limit ?? Number.MAX_SAFE_INTEGER);
   return rows.map((r) => ({ ...r.dataset, communitySlug: r.communitySlug, communityName: r.communityName }));
 }
 

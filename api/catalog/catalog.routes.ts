@@ -1,18 +1,33 @@
 import { Router } from 'express';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
-import { datasetEntry, publicCatalog } from './catalog.service.ts';
+import { CATALOG_PAGE_SIZE, CatalogPageQuery } from './catalog.schema.ts';
+import { datasetEntry, publicCatalogPage } from './catalog.service.ts';
 import { croissant } from './croissant.ts';
 import { dcatCatalog } from './dcat.ts';
 
 const JSONLD = 'application/ld+json; charset=utf-8';
 
-/** `GET /catalog/dcat.jsonld`: the DCAT-AP 3 catalog of what anyone may read. */
+/**
+ * `GET /catalog/dcat.jsonld?cursor=&limit=`: the DCAT-AP 3 catalog of what anyone may read, a page at
+ * a time: the page's `hydra:view` and a `Link: rel="next"` header lead to the next.
+ */
 export function catalogRoutes(publicUrl: string): Router {
   const r = Router();
   r.get('/dcat.jsonld', async (req, res) => {
-    const entries = await publicCatalog(req.ctx);
-    res.type(JSONLD).send(JSON.stringify(dcatCatalog(publicUrl, entries)));
+    const q = CatalogPageQuery.parse(req.query);
+    const { entries, next } = await publicCatalogPage(req.ctx, q);
+    const base = `${publicUrl}/api/v1/catalog/dcat.jsonld`;
+    const pageUrl = (cursor?: string) => {
+      const params = new URLSearchParams();
+      if (cursor) params.set('cursor', cursor);
+      if (q.limit !== CATALOG_PAGE_SIZE) params.set('limit', String(q.limit));
+      const s = params.toString();
+      return s ? `${base}?${s}` : base;
+    };
+    const view = { self: pageUrl(q.cursor), first: pageUrl(), next: next ? pageUrl(next) : undefined };
+    if (view.next) res.setHeader('Link', `<${view.next}>; rel="next"`);
+    res.type(JSONLD).send(JSON.stringify(dcatCatalog(publicUrl, entries, view)));
   });
   return r;
 }

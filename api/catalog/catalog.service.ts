@@ -1,10 +1,13 @@
+import { z } from 'zod';
 import { accessibleWhere, anonymous, defineAbilityFor } from '../../policies/index.ts';
 import type { Ctx } from '../context.ts';
 import * as datasetsRepo from '../datasets/datasets.repo.ts';
 import { getDataset } from '../datasets/datasets.service.ts';
+import { badRequest } from '../errors.ts';
 import * as filesRepo from '../files/files.repo.ts';
 import * as releasesRepo from '../releases/releases.repo.ts';
 import * as repo from './catalog.repo.ts';
+import type { CatalogPageQuery } from './catalog.schema.ts';
 import type { ExportEntry } from './dcat.ts';
 
 /** Whoever asks, the catalog is the public one: exactly what an anonymous caller may read. */
@@ -12,12 +15,17 @@ const publicAbility = defineAbilityFor(anonymous);
 
 /**
  * Every dataset an anonymous caller may read, published, with its licence in force and the files of its
- * latest published release; each list filtered in SQL by the policy.
+ * latest published release; each list filtered in SQL by the policy. With `page`, at most `limit`
+ * datasets after the slug `after`, in slug order.
  */
-export async function publicCatalog(ctx: Pick<Ctx, 'db'>): Promise<ExportEntry[]> {
+export async function publicCatalog(
+  ctx: Pick<Ctx, 'db'>,
+  page?: { after?: string; limit: number },
+): Promise<ExportEntry[]> {
   const ds = await repo.publishedDatasets(
     ctx.db,
     accessibleWhere(publicAbility, 'read', 'Dataset', datasetsRepo.datasetColumns),
+    page,
   );
   const ids = ds.map((d) => d.id);
   const [licences, rels] = await Promise.all([
@@ -57,4 +65,30 @@ export async function datasetEntry(ctx: Ctx, slug: string): Promise<ExportEntry>
     release: latest?.release ?? null,
     files: latest?.files ?? [],
   };
+}
+
+const PageCursor = z.strictObject({ s: z.string().min(1).max(200) });
+const encodePageCursor = (slug: string) => Buffer.from(JSON.stringify({ s: slug })).toString('base64url');
+
+/**
+ * One page of the public catalog, in slug order, and the cursor of the next page (null on the last):
+ * a harvester follows `next` links rather than fetching 100,000 datasets in one answer.
+ */
+export async function publicCatalogPage(ctx: Pick<Ctx, 'db'>, q: CatalogPageQuery) {
+  let after: string | undefined;
+  if (q.cursor) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(q.cursor, 'base64url').toString());
+    } catch {
+      parsed = undefined;
+    }
+    const c = PageCursor.safeParse(parsed);
+    if (!c.success) throw badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
+    after = c.data.s;
+  }
+  const entries = await publicCatalog(ctx, { after, limit: q.limit + 1 });
+  const page = entries.slice(0, q.limit);
+  const next = entries.length > q.limit ? encodePageCursor(page[page.length - 1].d.slug) : null;
+  return { entries: page, next };
 }

@@ -70,6 +70,7 @@ export const DCAT_CONTEXT = {
   spdx: 'http://spdx.org/rdf/terms#',
   locn: 'http://www.w3.org/ns/locn#',
   xsd: 'http://www.w3.org/2001/XMLSchema#',
+  hydra: 'http://www.w3.org/ns/hydra/core#',
 };
 
 /** One dcat:Dataset node (inline JSON-LD, compact IRIs from DCAT_CONTEXT). */
@@ -143,8 +144,16 @@ export function dcatDataset(publicUrl: string, e: ExportEntry) {
   return node;
 }
 
-/** The DCAT-AP 3 catalog: the instance as publisher, each exported dataset under `dcat:dataset`. */
-export function dcatCatalog(publicUrl: string, entries: ExportEntry[]) {
+/**
+ * The DCAT-AP 3 catalog: the instance as publisher, each exported dataset under `dcat:dataset`. With
+ * `view`, the datasets are one page of the catalog, described as a Hydra partial collection view (as
+ * the DCAT-AP pagination guidance does): this page, the first, and the next unless it is the last.
+ */
+export function dcatCatalog(
+  publicUrl: string,
+  entries: ExportEntry[],
+  view?: { self: string; first: string; next?: string },
+) {
   return {
     '@context': DCAT_CONTEXT,
     '@id': `${publicUrl}/api/v1/catalog/dcat.jsonld`,
@@ -156,5 +165,15 @@ export function dcatCatalog(publicUrl: string, entries: ExportEntry[]) {
     'dct:publisher': { '@id': `${publicUrl}/`, '@type': 'foaf:Agent', 'foaf:name': 'Steward' },
     'foaf:homepage': { '@id': `${publicUrl}/`, '@type': 'foaf:Document' },
     'dcat:dataset': entries.map((e) => dcatDataset(publicUrl, e)),
+    ...(view
+      ? {
+          'hydra:view': {
+            '@id': view.self,
+            '@type': 'hydra:PartialCollectionView',
+            'hydra:first': { '@id': view.first },
+            ...(view.next ? { 'hydra:next': { '@id': view.next } } : {}),
+          },
+        }
+      : {}),
   };
 }

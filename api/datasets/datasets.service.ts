@@ -106,7 +106,7 @@ export async function catalogFilter(
   // The cursor first: a bad one costs no query.
   const after = q.cursor ? decodeCursor(q.cursor, ranked) : undefined;
   return {
-    visible: accessibleWhere(ctx.ability, 'read', 'Dataset', repo.datasetColumns),
+    visible: (columns) => accessibleWhere(ctx.ability, 'read', 'Dataset', columns),
     publishedOnly: !q.includeDrafts,
     tsquery: q.q
       ? await repo.parseTextQuery(
@@ -127,7 +127,7 @@ export async function catalogFilter(
 
 /**
  * The catalog: what the caller may read (the policy, in SQL), narrowed by the filters and ordered by
- * relevance to the text query (tiers, see `repo.listQuery`).
+ * relevance to the text query (tiers, see `repo.tierQuery`).
  */
 export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: string[] = []) {
   const rows = await repo.list(ctx.db, await catalogFilter(ctx, q, readerLanguages));

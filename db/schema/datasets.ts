@@ -107,6 +107,35 @@ export const datasets = pgTable(
   ],
 );
 
+/**
+ * The catalog's narrow copy of each dataset: what ranking a text query's strongest matches (title and
+ * keywords) and the catalog's filters read, ~250 bytes a row (25 MB at 100,000) where `datasets` rows
+ * are kilobytes, so ranking the thousands of datasets a common word matches reads few pages. Kept by
+ * the database: a trigger on `datasets` writes it in the same statement (migration
+ * 0015_catalog_entries_sync), and deleting the dataset deletes it.
+ */
+export const catalogEntries = pgTable(
+  'catalog_entries',
+  {
+    datasetId: uuid('dataset_id')
+      .primaryKey()
+      .references(() => datasets.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    communityId: uuid('community_id').notNull(),
+    status: datasetStatus('status').notNull(),
+    tier: accessTier('tier').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** `datasets.language_keys`. */
+    languageKeys: text('language_keys').array().notNull(),
+    /** The type of each Local Contexts label (`datasets.labels[].type`): the label filter's key. */
+    labelTypes: text('label_types').array().notNull(),
+    /** `datasets.search_title`: title (A) and keywords (B), what tier 1 matches and ranks. */
+    searchTitle: tsvector('search_title').notNull(),
+  },
+  // No GIN pending list: every search would scan it (up to 4 MB) until a vacuum merged it in; the
+  // catalog is read far more often than written.
+  (t) => [index('catalog_entries_search_title_idx').using('gin', t.searchTitle).with({ fastupdate: 'off' })],
+);
+
 /** A version of a dataset; immutable once published. */
 export const releases = pgTable(
   'releases',

@@ -533,3 +533,135 @@ describe('catalog search tiers', () => {
     expect((await app.api(`/datasets?q=estuary&cursor=${enc({ r: 0.5, t, i })}`)).status).toBe(200);
   });
 });
+
+/**
+ * Tier 1 is ranked in `catalog_entries`, the narrow copy of `datasets` that a trigger keeps: every
+ * way a dataset changes (created, edited, published, withdrawn, relabelled, deleted) shows in the
+ * catalog at once, and the copy equals what `datasets` derives.
+ */
+describe('catalog entries', () => {
+  let app: TestApp;
+  let steward: { token: string };
+  let builder: { token: string };
+
+  const search = async (query: string, token?: string) => {
+    const res = await app.api(`/datasets?${query}`, { token });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as Page).items.map((i) => i.slug);
+  };
+  const patch = async (slug: string, json: Record<string, unknown>) =>
+    expect((await app.api(`/datasets/${slug}`, { method: 'PATCH', token: steward.token, json })).status).toBe(
+      200,
+    );
+  /** Rows where the copy differs from what `datasets` says, either way; none when in step. */
+  const drift = async () => {
+    const result: unknown = await app.database.db.execute(sql`
+      select coalesce(d.slug, e.dataset_id::text) as slug
+      from datasets d full join catalog_entries e on e.dataset_id = d.id
+      where (d.id, d.community_id, d.status, d.tier, d.created_at, d.language_keys, d.search_title)
+              is distinct from
+            (e.dataset_id, e.community_id, e.status, e.tier, e.created_at, e.language_keys, e.search_title)
+         or e.label_types is distinct from
+            coalesce((select array_agg(distinct l ->> 'type' order by l ->> 'type')
+                      from jsonb_array_elements(d.labels) l), '{}')`);
+    return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { slug: string }[];
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const admin = await app.user({ email: 'admin@test.org', admin: true });
+    const res = await app.api('/communities', {
+      method: 'POST',
+      token: admin.token,
+      json: { slug: 'harbour-crew', name: 'Harbour Crew', stewardEmail: 's@test.org' },
+    });
+    expect(res.status).toBe(201);
+    steward = await app.user({ email: 's@test.org' });
+    builder = await app.user({ email: 'b@test.org' });
+    for (const [slug, title, summary] of [
+      ['tide-log', 'Tide log', 'Harbour levels'],
+      ['eel-counts', 'Eel counts', 'Harbour eels'],
+    ]) {
+      const created = await app.api('/datasets', {
+        method: 'POST',
+        token: steward.token,
+        json: { community: 'harbour-crew', slug, title, summary, languages: ['en'] },
+      });
+      expect(created.status).toBe(201);
+    }
+  });
+  afterAll(() => app?.stop());
+
+  it('follows every change of a dataset', async () => {
+    expect(await drift()).toEqual([]);
+    // Drafts: in the steward's catalog only.
+    expect(await search('q=tide&includeDrafts=1', steward.token)).toEqual(['tide-log']);
+    expect(await search('q=tide')).toEqual([]);
+    for (const slug of ['tide-log', 'eel-counts']) {
+      expect(
+        (await app.api(`/datasets/${slug}/publish`, { method: 'POST', token: steward.token })).status,
+      ).toBe(200);
+    }
+    expect(await search('q=tide')).toEqual(['tide-log']);
+    // "harbour" is in both summaries (tier 2) until a title says it (tier 1, first).
+    expect(await search('q=harbour')).toEqual(['eel-counts', 'tide-log']);
+    await patch('tide-log', { title: 'Harbour tide log' });
+    expect(await search('q=harbour')).toEqual(['tide-log', 'eel-counts']);
+    // Keywords are tier 1 too, stemmed in the dataset's language: "gauging" → gaug.
+    await patch('eel-counts', { keywords: ['gauging'] });
+    expect(await search('q=gauges')).toEqual(['eel-counts']);
+    // The language decides the stemmer and the language filter.
+    await patch('eel-counts', { languages: ['mi'] });
+    expect(await search('q=gauges')).toEqual([]);
+    expect(await search('q=gauging&language=mi')).toEqual(['eel-counts']);
+    expect(await search('q=gauging&language=en')).toEqual([]);
+    // Labels: the label filter beside a text query.
+    await patch('tide-log', { labels: [{ kind: 'TK', type: 'TK Attribution', text: 'Name the crew.' }] });
+    expect(await search('q=harbour&label=TK%20Attribution')).toEqual(['tide-log']);
+    await patch('tide-log', { labels: [] });
+    expect(await search('q=harbour&label=TK%20Attribution')).toEqual([]);
+    // The tier: a closed dataset leaves the public catalog, a gated one matches its tier filter.
+    await patch('tide-log', { tier: 'closed' });
+    expect(await search('q=harbour', builder.token)).toEqual(['eel-counts']);
+    expect(await search('q=harbour', steward.token)).toEqual(['tide-log', 'eel-counts']);
+    await patch('tide-log', { tier: 'gated' });
+    expect(await search('q=harbour&tier=gated')).toEqual(['tide-log']);
+    // Withdrawn: gone from the catalog.
+    expect(
+      (await app.api('/datasets/tide-log/withdraw', { method: 'POST', token: steward.token })).status,
+    ).toBe(200);
+    expect(await search('q=harbour')).toEqual(['eel-counts']);
+    expect(await drift()).toEqual([]);
+  });
+
+  it('follows writes that bypass the api, and deletes', async () => {
+    const [{ communityId }] = await app.database.db
+      .select({ communityId: datasets.communityId })
+      .from(datasets)
+      .where(eq(datasets.slug, 'eel-counts'));
+    await app.database.db.insert(datasets).values({
+      communityId,
+      slug: 'buoy-feed',
+      title: 'Buoy feed',
+      status: 'published',
+      publishedAt: new Date(),
+      labels: [{ kind: 'BC', type: 'BC Provenance', text: 'From the buoys.' }],
+    });
+    expect(await search('q=buoy&label=BC%20Provenance')).toEqual(['buoy-feed']);
+    await app.database.db
+      .update(datasets)
+      .set({ title: 'Mooring feed' })
+      .where(eq(datasets.slug, 'buoy-feed'));
+    expect(await search('q=buoy')).toEqual([]);
+    expect(await search('q=mooring')).toEqual(['buoy-feed']);
+    // A write that changes nothing the catalog reads leaves the copy alone (and in step).
+    await app.database.db
+      .update(datasets)
+      .set({ description: 'Every ten minutes.' })
+      .where(eq(datasets.slug, 'buoy-feed'));
+    expect(await drift()).toEqual([]);
+    await app.database.db.delete(datasets).where(eq(datasets.slug, 'buoy-feed'));
+    expect(await search('q=mooring')).toEqual([]);
+    expect(await drift()).toEqual([]);
+  });
+});

@@ -161,6 +161,52 @@ describe('linked data: DCAT-AP 3 catalog and Croissant', () => {
     }
   });
 
+  it('pages the catalog: hydra:next and Link rel="next" lead on, a page validates, together they are the catalog', async () => {
+    const whole = datasetsOf(await catalog()).map((d) => d['dct:identifier']);
+    expect(whole.length).toBeGreaterThanOrEqual(3);
+    const seen: unknown[] = [];
+    let url: string | null = '/catalog/dcat.jsonld?limit=2';
+    let pages = 0;
+    while (url && pages < 10) {
+      const res = await app.api(url);
+      expect(res.status).toBe(200);
+      const c = (await res.json()) as Node;
+      expect(c['@id']).toBe(`${app.url}/api/v1/catalog/dcat.jsonld`); // the catalog, whatever the page
+      const ids = datasetsOf(c).map((d) => d['dct:identifier']);
+      expect(ids.length).toBeLessThanOrEqual(2);
+      seen.push(...ids);
+      const view = c['hydra:view'] as Node;
+      expect(view['@type']).toBe('hydra:PartialCollectionView');
+      expect(view['hydra:first']).toEqual({ '@id': `${app.url}/api/v1/catalog/dcat.jsonld?limit=2` });
+      const next = (view['hydra:next'] as Node | undefined)?.['@id'] as string | undefined;
+      if (pages === 0) {
+        expect(next).toBeDefined();
+        expect(await dcatViolations(c)).toEqual([]);
+      }
+      expect(res.headers.get('link')).toBe(next ? `<${next}>; rel="next"` : null);
+      url = next ? next.slice(`${app.url}/api/v1`.length) : null;
+      pages++;
+    }
+    expect(pages).toBe(Math.ceil(whole.length / 2));
+    expect(seen).toEqual(whole);
+    // The default page holds them all here: no next.
+    expect((await catalog())['hydra:view']).toEqual({
+      '@id': `${app.url}/api/v1/catalog/dcat.jsonld`,
+      '@type': 'hydra:PartialCollectionView',
+      'hydra:first': { '@id': `${app.url}/api/v1/catalog/dcat.jsonld` },
+    });
+    for (const [query, code] of [
+      ['cursor=not-a-cursor', 'invalid_cursor'],
+      [`cursor=${Buffer.from('{"s":1}').toString('base64url')}`, 'invalid_cursor'],
+      ['limit=0', 'validation_failed'],
+      ['limit=1001', 'validation_failed'],
+    ]) {
+      const res = await app.api(`/catalog/dcat.jsonld?${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await res.json()).code).toBe(code);
+    }
+  });
+
   it('Croissant 1.1 + RAI: the required properties, and contentUrl is the stable gate, never signed', async () => {
     const res = await app.api('/datasets/demo-river-readings/croissant.jsonld');
     expect(res.status).toBe(200);
