@@ -31,6 +31,7 @@ export const actions = [
   'renew',
   'verify',
   'waive',
+  'reject',
   'submitEvidence',
   'registerDerivedWork',
 ] as const;
