@@ -423,4 +423,21 @@ describe('obligations and derived works', () => {
     const after = await post(`/grants/${grantId}/derived-works`, user.token, { kind: 'model', title: 'X' });
     expect([after.status, (await after.json()).code]).toEqual([403, 'forbidden']);
   });
+
+  it('is documented in the OpenAPI description', async () => {
+    const doc = await (await app.api('/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/grants/{id}/obligations',
+        '/obligations/{id}/evidence',
+        '/obligations/{id}/verify',
+        '/obligations/{id}/waive',
+        '/obligations/{id}/reject',
+        '/grants/{id}/derived-works',
+        '/datasets/{slug}/derived-works',
+      ]),
+    );
+    const ev = doc.paths['/obligations/{id}/evidence'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(ev.properties).sort()).toEqual(['derivedWorkId', 'link', 'text']);
+  });
 });
