@@ -28,6 +28,8 @@ export function presentGrant(ability: AppAbility, g: Omit<LoadedGrant, 'row'> & 
     obligations: g.obligations.map((o) => presentObligation(o, { ability, grant: g.subject })),
     agreement: grant.agreementJws ? { url: agreementPath(grant.id), sha256: grant.agreementHash } : null,
     createdAt: grant.createdAt,
+    /** The policy subject, for the web app's `can(…, 'Grant', subject)`. */
+    subject: g.subject,
     can: {
       suspend: ability.can('suspend', s),
       reinstate: ability.can('reinstate', s),

@@ -49,6 +49,8 @@ export function presentObligation(
     statusReason: o.statusReason,
     ...(s && who
       ? {
+          /** The policy subject, for the web app's `can(…, 'Obligation', subject)`. */
+          subject: obligationSubject(o, who.grant),
           can: {
             submitEvidence: who.ability.can('submitEvidence', s),
             verify: who.ability.can('verify', s),

@@ -10,14 +10,19 @@ import type {
   Dataset,
   DatasetQuery,
   DatasetSummary,
+  DerivedWork,
+  Evidence,
   FieldError,
+  Grant,
   LabelSuggestion,
   LabelType,
   Licence,
   LicenceTemplate,
   Me,
+  NewDerivedWork,
   NewFile,
   NewToken,
+  Obligation,
   Page,
   Problem,
   Providers,
@@ -203,6 +208,26 @@ export const api = {
     request<Licence>('POST', `/datasets/${seg(slug)}/licences`, body),
   licenceTemplates: () => request<{ items: LicenceTemplate[] }>('GET', '/licence-templates'),
   vocabulary: () => request<Vocabulary>('GET', '/purposes'),
+
+  grant: (id: string) => request<Grant>('GET', `/grants/${seg(id)}`),
+  actOnGrant: (
+    id: string,
+    action: 'suspend' | 'reinstate' | 'revoke' | 'renew',
+    body: { reason: string; days?: number },
+  ) => request<Grant>('POST', `/grants/${seg(id)}/${action}`, body),
+  submitEvidence: (id: string, body: Evidence) =>
+    request<Obligation>('POST', `/obligations/${seg(id)}/evidence`, body),
+  actOnObligation: (
+    id: string,
+    action: 'verify' | 'waive' | 'reject',
+    body: { reason?: string; note?: string },
+  ) => request<Obligation>('POST', `/obligations/${seg(id)}/${action}`, body),
+  grantDerivedWorks: (id: string) =>
+    request<{ items: DerivedWork[] }>('GET', `/grants/${seg(id)}/derived-works`),
+  registerDerivedWork: (id: string, body: NewDerivedWork) =>
+    request<DerivedWork>('POST', `/grants/${seg(id)}/derived-works`, body),
+  datasetDerivedWorks: (slug: string) =>
+    request<{ items: DerivedWork[] }>('GET', `/datasets/${seg(slug)}/derived-works`),
 
   tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
   createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),

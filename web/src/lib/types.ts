@@ -3,7 +3,13 @@
  * shared/design/API.md. Fields the server may add are allowed; none listed here may be renamed.
  */
 
-import type { DatasetSubject, FileSubject, ReleaseSubject } from '$policies/subjects/types.ts';
+import type {
+  DatasetSubject,
+  FileSubject,
+  GrantSubject,
+  ObligationSubject,
+  ReleaseSubject,
+} from '$policies/subjects/types.ts';
 
 export type Tier = 'open' | 'registered' | 'gated' | 'restricted' | 'closed';
 export const TIERS: readonly Tier[] = ['open', 'registered', 'gated', 'restricted', 'closed'];
@@ -357,4 +363,84 @@ export interface CreateToken {
   name: string;
   scopes: TokenScope[];
   expiresInDays?: number;
+}
+
+// --- Grants, obligations, derived works (api/grants, api/obligations, api/derived-works) ---
+
+export type GrantStatus = 'active' | 'suspended' | 'revoked' | 'expired';
+export type ObligationStatus = 'pending' | 'overdue' | 'fulfilled' | 'waived';
+
+export interface Obligation {
+  id: string;
+  grantId: string;
+  kind: string;
+  timing: string;
+  /** The evidence the term asks for: link, text or file (or none). */
+  evidence: string | null;
+  dueAt: string | null;
+  status: ObligationStatus;
+  evidenceSubmitted: boolean;
+  submitted: { link: string | null; text: string | null; derivedWorkId: string | null } | null;
+  submittedAt: string | null;
+  verifiedAt: string | null;
+  statusReason: string | null;
+  subject: ObligationSubject;
+  can: { submitEvidence: boolean; verify: boolean; waive: boolean; reject: boolean };
+  /** After verify or waive: the next instance of a recurring term. */
+  next?: Obligation | null;
+}
+
+export interface Grant {
+  id: string;
+  kind: 'request' | 'click_through';
+  status: GrantStatus;
+  statusReason: string | null;
+  datasetSlug: string;
+  datasetTitle: string;
+  communitySlug: string;
+  requestId: string | null;
+  licenceVersion: number;
+  scope: { type: 'dataset' | 'release' | 'file'; ids: string[] };
+  purpose: string | null;
+  startsAt: string;
+  expiresAt: string;
+  grantees: { id: string; name: string; email: string }[];
+  obligations: Obligation[];
+  agreement: { url: string; sha256: string | null } | null;
+  createdAt: string;
+  subject: GrantSubject;
+  can: {
+    suspend: boolean;
+    reinstate: boolean;
+    revoke: boolean;
+    renew: boolean;
+    registerDerivedWork: boolean;
+  };
+}
+
+export type DerivedWorkKind = 'model' | 'dataset' | 'paper' | 'application';
+export const DERIVED_WORK_KINDS: DerivedWorkKind[] = ['model', 'dataset', 'paper', 'application'];
+
+export interface DerivedWork {
+  id: string;
+  kind: DerivedWorkKind;
+  title: string;
+  url: string | null;
+  description: string;
+  createdAt: string;
+  grantId?: string;
+}
+
+export interface NewDerivedWork {
+  kind: DerivedWorkKind;
+  title: string;
+  url?: string;
+  description?: string;
+  obligationId?: string;
+}
+
+export interface Evidence {
+  link?: string;
+  text?: string;
+  derivedWorkId?: string;
 }
