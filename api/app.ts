@@ -175,7 +175,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/grants/:id/obligations', grantObligationsRoutes());
   api.use('/grants/:id/derived-works', grantDerivedWorksRoutes());
   api.use('/grants', grantsRoutes());
-  api.use('/obligations', obligationsRoutes());
+  api.use('/obligations', obligationsRoutes(store));
   api.use('/datasets/:slug/derived-works', datasetDerivedWorksRoutes());
   api.use(keysRoute(secrets.signingKey));
   api.use('/catalog', catalogRoutes(config.publicUrl));

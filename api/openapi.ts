@@ -491,10 +491,17 @@ export function openApiDocument(publicUrl: string, version: string) {
         post: {
           summary: 'Give evidence for an open obligation (grantee; token scope `request`)',
           description:
-            'The obligation stays open until a steward verifies it: evidence alone restores no download. Codes: evidence_incomplete, derived_work_not_in_grant, derived_work_kind_mismatch (422); obligation_state_conflict (409).',
+            'The obligation stays open until a steward verifies it: evidence alone restores no download. A `file` answers with `upload`, a signed PUT for its bytes. Codes: evidence_incomplete, derived_work_not_in_grant, derived_work_kind_mismatch (422); obligation_state_conflict (409).',
           parameters: [id],
           requestBody: body(SubmitEvidence),
           responses: { '200': json('obligation'), '422': problem, ...errors },
+        },
+      },
+      '/obligations/{id}/evidence/file': {
+        get: {
+          summary: 'The evidence file: `302` to a signed GET (grantees, stewards)',
+          parameters: [id],
+          responses: { '302': { description: 'to the signed URL' }, '404': problem },
         },
       },
       ...Object.fromEntries(
@@ -508,7 +515,7 @@ export function openApiDocument(publicUrl: string, version: string) {
                 reject: 'Send the evidence back, with a reason: the obligation stays open (steward)',
               }[act],
               description:
-                'A verified or waived recurring obligation schedules the next one (`next`). Codes: evidence_missing, obligation_state_conflict (409).',
+                'A verified or waived recurring obligation schedules the next one (`next`). Codes: evidence_missing, evidence_file_missing, obligation_state_conflict (409).',
               parameters: [id],
               requestBody: body(act === 'verify' ? VerifyObligation : ObligationReason),
               responses: { '200': json('obligation with next'), ...errors },

@@ -42,6 +42,14 @@ export function presentObligation(
           link: o.evidence.link ?? null,
           text: o.evidence.text ?? null,
           derivedWorkId: o.evidence.derivedWorkId ?? null,
+          file: o.evidence.fileKey
+            ? {
+                name: o.evidence.fileName ?? 'evidence',
+                size: o.evidence.fileSize ?? null,
+                mediaType: o.evidence.fileType ?? null,
+                url: `/api/v1/obligations/${o.id}/evidence/file`,
+              }
+            : null,
         }
       : null,
     submittedAt: o.submittedAt,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
 import type { Action } from '../../policies/index.ts';
 import { subjectOf } from '../../policies/subject.ts';
@@ -7,6 +8,7 @@ import { AppError, conflict, notFound } from '../errors.ts';
 import * as grantsRepo from '../grants/grants.repo.ts';
 import { grantSubject, loadGrant } from '../grants/grants.service.ts';
 import * as licencesRepo from '../licences/licences.repo.ts';
+import type { ObjectStore, SignedRequest } from '../storage/object-store.ts';
 import { obligationSubject, shownStatus } from './obligations.present.ts';
 import * as repo from './obligations.repo.ts';
 import type { ObligationReason, SubmitEvidence, VerifyObligation } from './obligations.schema.ts';
@@ -72,9 +74,16 @@ const target = (o: LoadedObligation) => ({
  * Records a grantee's evidence on an open obligation (inside the caller's transaction `tx`). The
  * obligation stays pending (or overdue) until a steward verifies it: evidence alone restores no download.
  * The evidence must be of the kind the term asks for: a link term takes a link or a derived work, a text
- * term a text. A derived work must be registered under the same grant, and of the shared kind.
+ * term a text, a file term a file. A derived work must be registered under the same grant, and of the
+ * shared kind. A file gets a server-made storage key and a signed PUT (`upload`) the grantee sends its
+ * bytes to; it is checked in the store when a steward verifies.
  */
-export async function recordEvidence(tx: Ctx, o: LoadedObligation, input: SubmitEvidence) {
+export async function recordEvidence(
+  tx: Ctx,
+  o: LoadedObligation,
+  input: SubmitEvidence,
+  store?: ObjectStore,
+): Promise<{ row: repo.ObligationRow; upload?: SignedRequest }> {
   const ob = o.row.obligation;
   let link = input.link;
   if (input.derivedWorkId) {
@@ -98,7 +107,17 @@ export async function recordEvidence(tx: Ctx, o: LoadedObligation, input: Submit
     throw new AppError(422, 'evidence_incomplete', 'This obligation asks for a link as evidence.');
   if (ob.evidenceKind === 'text' && !input.text)
     throw new AppError(422, 'evidence_incomplete', 'This obligation asks for a text as evidence.');
+  if (ob.evidenceKind === 'file' && !input.file)
+    throw new AppError(422, 'evidence_incomplete', 'This obligation asks for a file as evidence.');
+  // File names are data, never paths: the key is the server's own.
+  const file = input.file && {
+    fileKey: `obligations/${ob.id}/${randomUUID()}`,
+    fileName: input.file.name,
+    fileSize: input.file.size,
+    fileType: input.file.mediaType,
+  };
   const evidence = {
+    ...(file ?? {}),
     ...(link ? { link } : {}),
     ...(input.text ? { text: input.text } : {}),
     ...(input.derivedWorkId ? { derivedWorkId: input.derivedWorkId } : {}),
@@ -117,21 +136,38 @@ export async function recordEvidence(tx: Ctx, o: LoadedObligation, input: Submit
       link: link ?? null,
       text: input.text !== undefined,
       derivedWorkId: input.derivedWorkId ?? null,
+      file: file ? { name: file.fileName, size: file.fileSize, key: file.fileKey } : null,
       replaced: ob.submittedAt !== null,
     },
   });
-  return row;
+  if (!file) return { row };
+  if (!store) throw new Error('recordEvidence: a file needs the object store');
+  return {
+    row,
+    upload: await store.signPut(file.fileKey, { contentType: file.fileType, size: file.fileSize }),
+  };
 }
 
-/** `POST /obligations/:id/evidence` by a grantee (token scope `request`). */
-export async function submitEvidence(ctx: Ctx, id: string, input: SubmitEvidence) {
+/** `POST /obligations/:id/evidence` by a grantee (token scope `request`); `upload` when a file is given. */
+export async function submitEvidence(ctx: Ctx, store: ObjectStore, id: string, input: SubmitEvidence) {
   return ctx.db.transaction(async (tx) => {
     const t = { ...ctx, db: tx };
     const o = await loadObligation(t, id, { lock: true });
     authorize(t, o, 'submitEvidence', 'given evidence');
-    await recordEvidence(t, o, input);
-    return loadObligation(t, id);
+    const { upload } = await recordEvidence(t, o, input, store);
+    return { ...(await loadObligation(t, id)), upload };
   });
+}
+
+/**
+ * `GET /obligations/:id/evidence/file`: a signed GET of the evidence file, for whoever may read the
+ * obligation (its grantees and the community's stewards); 404 when there is none or it was not uploaded.
+ */
+export async function evidenceFile(ctx: Ctx, store: ObjectStore, id: string) {
+  const o = await loadObligation(ctx, id);
+  const e = o.row.obligation.evidence;
+  if (!e?.fileKey || !(await store.head(e.fileKey))) throw notFound('evidence_file');
+  return store.signGet(e.fileKey, { filename: e.fileName, contentType: e.fileType });
 }
 
 /**
@@ -159,7 +195,8 @@ async function scheduleNext(t: Ctx, o: LoadedObligation) {
 
 /**
  * A steward's act on an open obligation, audited in the act's transaction on the locked row:
- * - `verify`: the submitted evidence meets the term → fulfilled (no evidence yet: 409 `evidence_missing`);
+ * - `verify`: the submitted evidence meets the term → fulfilled (no evidence yet: 409 `evidence_missing`;
+ *   a file not uploaded: 409 `evidence_file_missing`);
  * - `waive`: the community releases the grantee from it, with a reason → waived;
  * - `reject`: the evidence does not meet the term, with a reason → the evidence is cleared and the
  *   obligation stays open (pending, or overdue past its due date).
@@ -167,6 +204,7 @@ async function scheduleNext(t: Ctx, o: LoadedObligation) {
  */
 export async function actOnObligation(
   ctx: Ctx,
+  store: ObjectStore,
   id: string,
   action: 'verify' | 'waive' | 'reject',
   input: VerifyObligation & Partial<ObligationReason>,
@@ -184,6 +222,13 @@ export async function actOnObligation(
         action === 'verify'
           ? 'No evidence has been submitted for this obligation: it cannot be verified (waive it instead).'
           : 'No evidence has been submitted for this obligation: there is nothing to send back.',
+      );
+    // A file is evidence only once its bytes are in the store, as announced.
+    const fileKey = ob.evidence?.fileKey;
+    if (action === 'verify' && fileKey && (await store.head(fileKey))?.size !== ob.evidence?.fileSize)
+      throw conflict(
+        'evidence_file_missing',
+        'The evidence file has not been uploaded (or not in full): it cannot be verified yet.',
       );
     const me = ctx.actor.kind === 'user' ? ctx.actor.userId : null;
     let next: repo.ObligationRow | undefined;
@@ -206,7 +251,11 @@ export async function actOnObligation(
         from,
         dueAt: ob.dueAt?.toISOString() ?? null,
         ...(action === 'verify'
-          ? { link: ob.evidence?.link ?? null, derivedWorkId: ob.evidence?.derivedWorkId ?? null }
+          ? {
+              link: ob.evidence?.link ?? null,
+              derivedWorkId: ob.evidence?.derivedWorkId ?? null,
+              fileKey: fileKey ?? null,
+            }
           : { reason: input.reason }),
         ...(next ? { next: { id: next.id, dueAt: next.dueAt?.toISOString() } } : {}),
       },

@@ -156,7 +156,11 @@ export const obligations = pgTable(
     evidence: jsonb('evidence').$type<{
       link?: string;
       text?: string;
+      /** An uploaded file: its server-made storage key, its name (data, never a path), size and type. */
       fileKey?: string;
+      fileName?: string;
+      fileSize?: number;
+      fileType?: string;
       /** A derived work registered under the grant that meets the term (share-model, share-derived-data). */
       derivedWorkId?: string;
     }>(),

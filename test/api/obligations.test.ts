@@ -26,6 +26,7 @@ const licence = {
     { kind: 'contribute-funds', timing: 'before-download', evidence: 'text' },
     { kind: 'share-model', timing: 'after-grant', dueDays: 30, evidence: 'link' },
     { kind: 'report-use', timing: 'every-n-months', everyMonths: 3, evidence: 'text' },
+    { kind: 'delete-at-end', timing: 'at-end', evidence: 'file' },
   ],
   decision: { rule: 'single' },
   maxGrantDays: 365,
@@ -112,7 +113,12 @@ describe('obligations and derived works', () => {
   it('lists a grant’s obligations for its grantee and the steward, not for others', async () => {
     const { user, grantId } = await grantee('list@test.org');
     const mine = await obligationsOf(grantId, user.token);
-    expect(mine.map((o) => o.kind).sort()).toEqual(['contribute-funds', 'report-use', 'share-model']);
+    expect(mine.map((o) => o.kind).sort()).toEqual([
+      'contribute-funds',
+      'delete-at-end',
+      'report-use',
+      'share-model',
+    ]);
     const funds = mine.find((o) => o.kind === 'contribute-funds')!;
     // Due at issue, with evidence to give: overdue at once, so the grant downloads nothing yet.
     expect(funds).toMatchObject({ status: 'overdue', evidenceSubmitted: false });
@@ -418,10 +424,65 @@ describe('obligations and derived works', () => {
       derivedWorkId: w.id,
       link: 'https://e.org/m',
       text: null,
+      file: null,
     });
     expect((await post(`/grants/${grantId}/revoke`, steward.token, { reason: 'Breach' })).status).toBe(200);
     const after = await post(`/grants/${grantId}/derived-works`, user.token, { kind: 'model', title: 'X' });
     expect([after.status, (await after.json()).code]).toEqual([403, 'forbidden']);
+  });
+
+  it('a file as evidence: a signed PUT to upload it, verified only once it is stored; stewards fetch it', async () => {
+    const { user, grantId } = await grantee('file@test.org');
+    const del = await byKind(grantId, user.token, 'delete-at-end');
+    const url = `/obligations/${del.id}/evidence`;
+    const bytes = Buffer.from('%PDF-1.4 certificate of deletion\n');
+    const bad: [unknown, number, string][] = [
+      [{ text: 'Deleted.' }, 422, 'evidence_incomplete'],
+      [{ file: { name: '../x.pdf', size: 10, mediaType: 'application/pdf' } }, 400, 'validation_failed'],
+      [{ file: { name: 'x.pdf', size: 0, mediaType: 'application/pdf' } }, 400, 'validation_failed'],
+      [{ file: { name: 'x.pdf', size: 60_000_000, mediaType: 'application/pdf' } }, 400, 'validation_failed'],
+      [{ file: { name: 'x.pdf', size: 10, mediaType: 'not a type' } }, 400, 'validation_failed'],
+    ];
+    for (const [json, status, code] of bad) {
+      const res = await post(url, user.token, json);
+      expect([res.status, (await res.json()).code]).toEqual([status, code]);
+    }
+    const res = await post(url, user.token, {
+      text: 'Certificate attached.',
+      file: { name: 'deletion.pdf', size: bytes.length, mediaType: 'application/pdf' },
+    });
+    expect(res.status).toBe(200);
+    const ob = await res.json();
+    expect(ob.submitted.file).toEqual({
+      name: 'deletion.pdf',
+      size: bytes.length,
+      mediaType: 'application/pdf',
+      url: `/api/v1/obligations/${del.id}/evidence/file`,
+    });
+    expect(ob.upload).toMatchObject({ method: 'PUT', url: expect.any(String) });
+
+    // Announced, not uploaded: nothing to verify or fetch yet.
+    const early = await post(`/obligations/${del.id}/verify`, steward.token);
+    expect([early.status, (await early.json()).code]).toEqual([409, 'evidence_file_missing']);
+    const none = await app.api(`/obligations/${del.id}/evidence/file`, { token: steward.token });
+    expect([none.status, (await none.json()).code]).toEqual([404, 'evidence_file_not_found']);
+
+    const put = await fetch(ob.upload.url, { method: 'PUT', headers: ob.upload.headers, body: bytes });
+    expect(put.status).toBe(200);
+    for (const who of [steward, user]) {
+      const got = await app.api(`/obligations/${del.id}/evidence/file`, { token: who.token });
+      expect(got.status).toBe(302);
+      const body = Buffer.from(await (await fetch(got.headers.get('location')!)).arrayBuffer());
+      expect(body.equals(bytes)).toBe(true);
+    }
+    for (const who of [outsider, stewardElsewhere]) {
+      const got = await app.api(`/obligations/${del.id}/evidence/file`, { token: who.token });
+      expect([got.status, (await got.json()).code]).toEqual([404, 'obligation_not_found']);
+    }
+    const ok = await post(`/obligations/${del.id}/verify`, steward.token);
+    expect([ok.status, (await ok.json()).status]).toEqual([200, 'fulfilled']);
+    const [submitted] = await events(del.id);
+    expect(submitted.details).toMatchObject({ file: { name: 'deletion.pdf', size: bytes.length } });
   });
 
   it('is documented in the OpenAPI description', async () => {
@@ -438,6 +499,6 @@ describe('obligations and derived works', () => {
       ]),
     );
     const ev = doc.paths['/obligations/{id}/evidence'].post.requestBody.content['application/json'].schema;
-    expect(Object.keys(ev.properties).sort()).toEqual(['derivedWorkId', 'link', 'text']);
+    expect(Object.keys(ev.properties).sort()).toEqual(['derivedWorkId', 'file', 'link', 'text']);
   });
 });

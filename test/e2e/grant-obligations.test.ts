@@ -44,6 +44,7 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
       reciprocity: [
         { kind: 'contribute-funds', timing: 'before-download', evidence: 'text' },
         { kind: 'share-model', timing: 'after-grant', dueDays: 60, evidence: 'link' },
+        { kind: 'delete-at-end', timing: 'at-end', evidence: 'file' },
       ],
       decision: { rule: 'single' },
       fields: [],
@@ -116,6 +117,15 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
     await obligation(b.page, 'Share the trained model')
       .getByText(/Derived work: Song-BERT/)
       .waitFor();
+    // A file as evidence: its bytes go from the browser to the object store by the signed PUT.
+    const del = obligation(b.page, 'Delete the data at the end');
+    await del.getByLabel('File').setInputFiles({
+      name: 'deletion-certificate.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('All copies deleted.\n'),
+    });
+    await del.getByRole('button', { name: 'Submit evidence' }).click();
+    await del.getByRole('link', { name: 'deletion-certificate.txt' }).waitFor();
     await b.page.screenshot({ path: `${shots}/grant-grantee.png`, fullPage: true });
     expect(b.problems).toEqual([]);
 
@@ -126,6 +136,12 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
     await sf.getByRole('button', { name: 'Verify' }).click();
     await sf.getByText('fulfilled').waitFor();
     await s.page.getByRole('heading', { name: 'Manage this grant' }).waitFor();
+    const sd = obligation(s.page, 'Delete the data at the end');
+    await sd.getByRole('button', { name: 'Verify' }).click();
+    await sd.getByText('fulfilled').waitFor();
+    const del2 = g.obligations.find((o: { kind: string }) => o.kind === 'delete-at-end');
+    const file2 = await app.api(`/obligations/${del2.id}/evidence/file`, { token: builder.token });
+    expect(await (await fetch(file2.headers.get('location')!)).text()).toBe('All copies deleted.\n');
     await s.page.screenshot({ path: `${shots}/grant-steward.png`, fullPage: true });
     expect(s.problems).toEqual([]);
     expect((await download()).status).toBe(302);

@@ -380,7 +380,12 @@ export interface Obligation {
   dueAt: string | null;
   status: ObligationStatus;
   evidenceSubmitted: boolean;
-  submitted: { link: string | null; text: string | null; derivedWorkId: string | null } | null;
+  submitted: {
+    link: string | null;
+    text: string | null;
+    derivedWorkId: string | null;
+    file: { name: string; size: number | null; mediaType: string | null; url: string } | null;
+  } | null;
   submittedAt: string | null;
   verifiedAt: string | null;
   statusReason: string | null;
@@ -388,6 +393,8 @@ export interface Obligation {
   can: { submitEvidence: boolean; verify: boolean; waive: boolean; reject: boolean };
   /** After verify or waive: the next instance of a recurring term. */
   next?: Obligation | null;
+  /** After evidence with a file: the signed PUT to send its bytes to. */
+  upload?: SignedPut;
 }
 
 export interface Grant {
@@ -443,4 +450,5 @@ export interface Evidence {
   link?: string;
   text?: string;
   derivedWorkId?: string;
+  file?: { name: string; size: number; mediaType: string };
 }
