@@ -20,6 +20,7 @@ import { catalogRoutes, croissantRoutes } from './catalog/catalog.routes.ts';
 import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
 import { datasetsRoutes, localContextsRoutes } from './datasets/datasets.routes.ts';
+import { datasetDerivedWorksRoutes, grantDerivedWorksRoutes } from './derived-works/derived-works.routes.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { downloadRoute, filesRoutes, gateHeaders } from './files/files.routes.ts';
 import { acceptRoute, grantsRoutes, keysRoute } from './grants/grants.routes.ts';
@@ -28,6 +29,7 @@ import { licencesRoutes, licenceVocabularyRoutes } from './licences/licences.rou
 import { meRoutes } from './me/me.routes.ts';
 import { csrfGuard } from './middleware/csrf.ts';
 import { notificationsRoutes } from './notifications/notifications.routes.ts';
+import { grantObligationsRoutes, obligationsRoutes } from './obligations/obligations.routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { releasesRoutes } from './releases/releases.routes.ts';
 import { reportsRoutes } from './reports/reports.routes.ts';
@@ -188,7 +190,11 @@ export function createApp(deps: AppDeps): Express {
   api.use('/datasets/:slug/access-requests', datasetAccessRequestsRoutes(db, issuer));
   api.use('/datasets/:slug/accept', acceptRoute(issuer));
   api.use('/access-requests', accessRequestsRoutes(issuer));
+  api.use('/grants/:id/obligations', grantObligationsRoutes());
+  api.use('/grants/:id/derived-works', grantDerivedWorksRoutes());
   api.use('/grants', grantsRoutes());
+  api.use('/obligations', obligationsRoutes(store));
+  api.use('/datasets/:slug/derived-works', datasetDerivedWorksRoutes());
   api.use(keysRoute(secrets.signingKey));
   api.use('/catalog', catalogRoutes(config.publicUrl));
   api.use(croissantRoutes(config.publicUrl));

@@ -11,3 +11,10 @@ export const Email = z.string().trim().toLowerCase().pipe(z.email()).pipe(z.stri
 export const Tier = z.enum(['open', 'registered', 'gated', 'restricted', 'closed']);
 
 export const UuidParam = z.object({ id: z.uuid({ message: 'not a valid id' }) });
+
+/** A link a person gives (evidence, a derived work): http or https only, never `javascript:` or `data:`. */
+export const WebUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .pipe(z.url({ protocol: /^https?$/, message: 'use an http:// or https:// address' }));

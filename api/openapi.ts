@@ -10,10 +10,12 @@ import { CommunityAuditQuery, ConsistencyQuery } from './audit/audit.schema.ts';
 import { CatalogPageQuery } from './catalog/catalog.schema.ts';
 import { AddMember, CreateCommunity, UpdateCommunity } from './communities/communities.schema.ts';
 import { CreateDataset, ListDatasets, UpdateDataset } from './datasets/datasets.schema.ts';
+import { RegisterDerivedWork } from './derived-works/derived-works.schema.ts';
 import { CompleteFile, RegisterFile } from './files/files.schema.ts';
 import { AcceptLicence, GrantAct, ListGrants, RenewGrant } from './grants/grants.schema.ts';
 import { CreateLicence } from './licences/licences.schema.ts';
 import { ListNotifications } from './notifications/notifications.schema.ts';
+import { ObligationReason, SubmitEvidence, VerifyObligation } from './obligations/obligations.schema.ts';
 import { CreateRelease } from './releases/releases.schema.ts';
 import { ReportQueryDoc, TransparencyQueryDoc } from './reports/reports.schema.ts';
 import { CreateToken } from './tokens/tokens.schema.ts';
@@ -494,6 +496,78 @@ export function openApiDocument(publicUrl: string, version: string) {
           },
         ]),
       ),
+      '/grants/{id}/obligations': {
+        get: {
+          summary: 'A grant’s obligations (grantees, stewards), each with `can` flags',
+          parameters: [id],
+          responses: { '200': json('{ items }'), '404': problem },
+        },
+      },
+      '/obligations/{id}': {
+        get: {
+          summary: 'An obligation',
+          parameters: [id],
+          responses: { '200': json('obligation'), '404': problem },
+        },
+      },
+      '/obligations/{id}/evidence': {
+        post: {
+          summary: 'Give evidence for an open obligation (grantee; token scope `request`)',
+          description:
+            'The obligation stays open until a steward verifies it: evidence alone restores no download. A `file` answers with `upload`, a signed PUT for its bytes. Codes: evidence_incomplete, derived_work_not_in_grant, derived_work_kind_mismatch (422); obligation_state_conflict (409).',
+          parameters: [id],
+          requestBody: body(SubmitEvidence),
+          responses: { '200': json('obligation'), '422': problem, ...errors },
+        },
+      },
+      '/obligations/{id}/evidence/file': {
+        get: {
+          summary: 'The evidence file: `302` to a signed GET (grantees, stewards)',
+          parameters: [id],
+          responses: { '302': { description: 'to the signed URL' }, '404': problem },
+        },
+      },
+      ...Object.fromEntries(
+        (['verify', 'waive', 'reject'] as const).map((act) => [
+          `/obligations/{id}/${act}`,
+          {
+            post: {
+              summary: {
+                verify: 'Verify the evidence: the obligation is fulfilled (steward)',
+                waive: 'Waive the obligation, with a reason (steward)',
+                reject: 'Send the evidence back, with a reason: the obligation stays open (steward)',
+              }[act],
+              description:
+                'A verified or waived recurring obligation schedules the next one (`next`). Codes: evidence_missing, evidence_file_missing, obligation_state_conflict (409).',
+              parameters: [id],
+              requestBody: body(act === 'verify' ? VerifyObligation : ObligationReason),
+              responses: { '200': json('obligation with next'), ...errors },
+            },
+          },
+        ]),
+      ),
+      '/grants/{id}/derived-works': {
+        post: {
+          summary: 'Register a derived work under a grant (grantee; token scope `request`)',
+          description:
+            '`obligationId` makes the work that obligation’s evidence. Codes: derived_work_kind_mismatch, obligation_not_in_grant (422); obligation_state_conflict (409).',
+          parameters: [id],
+          requestBody: body(RegisterDerivedWork),
+          responses: { '201': json('derived work'), '422': problem, ...errors },
+        },
+        get: {
+          summary: 'The derived works registered under a grant',
+          parameters: [id],
+          responses: { '200': json('{ items }'), '404': problem },
+        },
+      },
+      '/datasets/{slug}/derived-works': {
+        get: {
+          summary: 'The derived works registered against a dataset (anyone who may read it)',
+          parameters: [slug],
+          responses: { '200': json('{ items }'), '404': problem },
+        },
+      },
       '/keys': {
         get: {
           summary: 'The instance’s public signing keys (JWK Set; verifies grant Agreements)',

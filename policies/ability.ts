@@ -32,6 +32,7 @@ export const actions = [
   'renew',
   'verify',
   'waive',
+  'reject',
   'submitEvidence',
   'registerDerivedWork',
 ] as const;

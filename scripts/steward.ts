@@ -4,6 +4,7 @@
  *   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
  *   audit verify
  *   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL]   (scripts/pull.ts)
+ *   request DATASET --purpose CAT --description TEXT [--accept] …   (scripts/request.ts)
  *   report --community SLUG [--dataset SLUG] [--format csv|json] [--from D --to D]
  *   jobs run
  */
@@ -22,6 +23,9 @@ const usage = `usage: steward <command>
   tokens create --user E [--scopes read,download,request] [--expires 30d] [--name N]
   pull DATASET[@RELEASE] [--dir D] [--token T] [--server URL] [--parallel N]
                                           download a release: resume, SHA-256 check (exit 3: no access)
+  request DATASET --purpose CAT --description TEXT [--commercial] [--for-profit] [--outputs TEXT]
+          [--days N] [--answer KEY=VALUE]... [--team EMAIL]... [--accept] [--token T] [--server URL]
+                                          request access to a gated dataset (exit 3: refused)
   audit verify                            recompute the audit log; exit 1 naming the first bad event
   report --community SLUG [--dataset SLUG] [--format csv|json] [--from YYYY-MM-DD --to YYYY-MM-DD]
   jobs run                                run the periodic job once: expiries, overdue obligations,
@@ -144,6 +148,10 @@ async function main(argv: string[]) {
     case 'pull':
       // An HTTP client of the platform: it needs no database or configuration of its own.
       process.exitCode = await (await import('./pull.ts')).pull(argv.slice(1));
+      return;
+    case 'request':
+      // An HTTP client too: no database or configuration of its own.
+      process.exitCode = await (await import('./request.ts')).request(argv.slice(1));
       return;
     case 'report': {
       const { parseReportArgs, reportCommand } = await import('./report.ts');

@@ -1,19 +1,8 @@
 import type { AppAbility } from '../../policies/index.ts';
 import { subjectOf } from '../../policies/subject.ts';
+import { presentObligation } from '../obligations/obligations.present.ts';
 import { agreementPath } from './grants.agreement.ts';
-import type { ObligationRow } from './grants.repo.ts';
 import type { LoadedGrant } from './grants.service.ts';
-
-export const presentObligation = (o: ObligationRow) => ({
-  id: o.id,
-  kind: o.kind,
-  timing: o.timing,
-  evidence: o.evidenceKind,
-  dueAt: o.dueAt,
-  // A pending obligation past its due date is overdue already (the policy says so in SQL), job or no job.
-  status: o.status === 'pending' && o.dueAt && o.dueAt.getTime() < Date.now() ? 'overdue' : o.status,
-  submittedAt: o.submittedAt,
-});
 
 /** A grant as clients read it (API.md: `{ id, status, datasetSlug, expiresAt, obligations }` and more). */
 export function presentGrant(ability: AppAbility, g: Omit<LoadedGrant, 'row'> & { row: LoadedGrant['row'] }) {
@@ -36,14 +25,17 @@ export function presentGrant(ability: AppAbility, g: Omit<LoadedGrant, 'row'> & 
     startsAt: grant.startsAt,
     expiresAt: grant.expiresAt,
     grantees: g.grantees.map((p) => ({ id: p.id, name: p.name, email: p.email })),
-    obligations: g.obligations.map(presentObligation),
+    obligations: g.obligations.map((o) => presentObligation(o, { ability, grant: g.subject })),
     agreement: grant.agreementJws ? { url: agreementPath(grant.id), sha256: grant.agreementHash } : null,
     createdAt: grant.createdAt,
+    /** The policy subject, for the web app's `can(…, 'Grant', subject)`. */
+    subject: g.subject,
     can: {
       suspend: ability.can('suspend', s),
       reinstate: ability.can('reinstate', s),
       revoke: ability.can('revoke', s),
       renew: ability.can('renew', s),
+      registerDerivedWork: ability.can('registerDerivedWork', s),
     },
   };
 }

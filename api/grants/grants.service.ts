@@ -26,7 +26,11 @@ export const DEFAULT_GRANT_DAYS = 365;
 const viewer = (ctx: Ctx) => (ctx.actor.kind === 'user' ? ctx.actor.userId : undefined);
 
 /** The policy subject of a grant seen by the caller (see `grantColumns` for the SQL twin). */
-export function grantSubject(ctx: Ctx, row: repo.GrantListRow, granteeIds: string[]): GrantSubject {
+export function grantSubject(
+  ctx: Ctx,
+  row: { grant: Pick<repo.GrantRow, 'id' | 'datasetId' | 'status'>; communityId: string },
+  granteeIds: string[],
+): GrantSubject {
   const me = viewer(ctx);
   return {
     id: row.grant.id,
@@ -40,7 +44,8 @@ export function grantSubject(ctx: Ctx, row: repo.GrantListRow, granteeIds: strin
 /**
  * The obligations a licence's reciprocity terms put on a grant, with their due dates:
  * - `after-grant`: `dueDays` after the start;
- * - `every-n-months`: the first due date, `everyMonths` after the start (the periodic job adds the next);
+ * - `every-n-months`: the first due date, `everyMonths` after the start (verifying or waiving one
+ *   schedules the next: see `actOnObligation`);
  * - `at-end`: the grant's expiry (moved by a renewal);
  * - `before-download`: due at issue, so the grant downloads nothing until it is met (the policy treats a
  *   pending obligation past its due date as overdue). A term that asks for evidence stays pending until

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, not, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import {
+  accessRequests,
   datasets,
   files,
   grantees,
@@ -80,3 +81,19 @@ export function grantStatesOn(db: Db, userId: string, datasetId: string) {
 }
 
 export type GrantState = Awaited<ReturnType<typeof grantStatesOn>>[number];
+
+/** Whether the user has a request on the dataset waiting for a decision (submitted or in review). */
+export async function hasPendingRequest(db: Db, userId: string, datasetId: string) {
+  const [row] = await db
+    .select({ id: accessRequests.id })
+    .from(accessRequests)
+    .where(
+      and(
+        eq(accessRequests.requesterId, userId),
+        eq(accessRequests.datasetId, datasetId),
+        inArray(accessRequests.status, ['submitted', 'in_review']),
+      ),
+    )
+    .limit(1);
+  return !!row;
+}

@@ -73,12 +73,13 @@ export async function releaseManifest(
  */
 async function explainer(ctx: Ctx, datasetId: string): Promise<(f: DownloadRow) => WithheldReason> {
   const actor = ctx.actor;
-  const grants = actor.kind === 'user' ? await repo.grantStatesOn(ctx.db, actor.userId, datasetId) : [];
-  // TODO(access-requests): a submitted or in-review request of this caller for this dataset should
-  // answer `request_pending` ("your request is waiting for a decision") before `request_access`.
-  // The access-request endpoints are being written on another branch; read the caller's open request
-  // here (one SQL query, like `grantStatesOn`) once they land.
-  const pendingRequest = false;
+  const [grants, pendingRequest] =
+    actor.kind === 'user'
+      ? await Promise.all([
+          repo.grantStatesOn(ctx.db, actor.userId, datasetId),
+          repo.hasPendingRequest(ctx.db, actor.userId, datasetId),
+        ])
+      : [[], false];
   return (f) => {
     if (f.status !== 'available') return 'not_available';
     if (f.tier === 'closed') return 'closed';

@@ -153,10 +153,22 @@ export const obligations = pgTable(
     evidenceKind: text('evidence_kind'),
     dueAt: timestamp('due_at', { withTimezone: true }),
     status: obligationStatus('status').notNull().default('pending'),
-    evidence: jsonb('evidence').$type<{ link?: string; text?: string; fileKey?: string }>(),
+    evidence: jsonb('evidence').$type<{
+      link?: string;
+      text?: string;
+      /** An uploaded file: its server-made storage key, its name (data, never a path), size and type. */
+      fileKey?: string;
+      fileName?: string;
+      fileSize?: number;
+      fileType?: string;
+      /** A derived work registered under the grant that meets the term (share-model, share-derived-data). */
+      derivedWorkId?: string;
+    }>(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
     verifiedBy: uuid('verified_by').references(() => users.id, { onDelete: 'set null' }),
     verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    /** Why a steward waived the obligation or sent its evidence back (shown to the grantee). */
+    statusReason: text('status_reason'),
     ...timestamps(),
   },
   (t) => [

@@ -257,6 +257,62 @@ describe('the policy table', () => {
     },
   );
 
+  it.each([
+    // who, token, action, obligation status, is ME a grantee, allowed? (DOMAIN.md: grantees fulfil, stewards verify or waive)
+    ['outsider', 'session', 'read', 'pending', true, true],
+    ['outsider', 'session', 'read', 'pending', false, false],
+    ['outsider', 'session', 'submitEvidence', 'pending', true, true],
+    ['outsider', 'session', 'submitEvidence', 'overdue', true, true],
+    ['outsider', 'session', 'submitEvidence', 'fulfilled', true, false],
+    ['outsider', 'session', 'submitEvidence', 'waived', true, false],
+    ['outsider', 'session', 'submitEvidence', 'pending', false, false],
+    ['outsider', 'request', 'submitEvidence', 'pending', true, true],
+    ['outsider', 'download', 'submitEvidence', 'pending', true, false],
+    ['outsider', 'session', 'verify', 'pending', true, false],
+    ['outsider', 'session', 'waive', 'overdue', true, false],
+    ['steward', 'session', 'read', 'fulfilled', false, true],
+    ['steward', 'session', 'submitEvidence', 'pending', false, false],
+    ['steward', 'session', 'verify', 'pending', false, true],
+    ['steward', 'session', 'verify', 'overdue', false, true],
+    ['steward', 'session', 'verify', 'fulfilled', false, false],
+    ['steward', 'session', 'waive', 'overdue', false, true],
+    ['steward', 'session', 'waive', 'waived', false, false],
+    ['steward', 'session', 'reject', 'pending', false, true],
+    ['steward', 'session', 'reject', 'fulfilled', false, false],
+    ['steward', 'request', 'verify', 'pending', false, false],
+    ['steward', 'manage', 'waive', 'pending', false, true],
+    ['stewardElsewhere', 'session', 'verify', 'pending', false, false],
+    ['reviewer', 'session', 'read', 'pending', false, false],
+    ['auditor', 'session', 'verify', 'pending', false, false],
+    ['admin', 'session', 'waive', 'pending', false, false],
+  ] as [Who, Token, 'read' | 'submitEvidence' | 'verify' | 'waive' | 'reject', string, boolean, boolean][])(
+    'obligation: %s with %s token → %s a %s obligation (grantee: %s) = %s',
+    (who, token, action, status, grantee, allowed) => {
+      const ability = defineAbilityFor(actorFor(who, token));
+      const o = { id: 'o', grantId: 'g', communityId: C, granteeId: grantee ? ME : 'someone-else', status };
+      expect(ability.can(action, subject('Obligation', o as never))).toBe(allowed);
+    },
+  );
+
+  it.each([
+    // who, token, grant status, is ME a grantee, allowed to register a derived work?
+    ['outsider', 'session', 'active', true, true],
+    ['outsider', 'session', 'suspended', true, true],
+    ['outsider', 'session', 'expired', true, true],
+    ['outsider', 'session', 'revoked', true, false],
+    ['outsider', 'session', 'active', false, false],
+    ['outsider', 'request', 'active', true, true],
+    ['outsider', 'read', 'active', true, false],
+    ['steward', 'session', 'active', false, false],
+  ] as [Who, Token, string, boolean, boolean][])(
+    'derived work: %s with %s token under a %s grant (grantee: %s) = %s',
+    (who, token, status, grantee, allowed) => {
+      const ability = defineAbilityFor(actorFor(who, token));
+      const g = { id: 'g', datasetId: D, communityId: C, granteeId: grantee ? ME : 'someone-else', status };
+      expect(ability.can('registerDerivedWork', subject('Grant', g as never))).toBe(allowed);
+    },
+  );
+
   it('grants cover only their scope; closed and pending files are never granted', () => {
     const base = actorFor('outsider', 'session') as Extract<Actor, { kind: 'user' }>;
     const file = {

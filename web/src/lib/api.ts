@@ -14,6 +14,8 @@ import type {
   Dataset,
   DatasetQuery,
   DatasetSummary,
+  DerivedWork,
+  Evidence,
   FieldError,
   Grant,
   GrantStatus,
@@ -22,10 +24,12 @@ import type {
   Licence,
   LicenceTemplate,
   Me,
+  NewDerivedWork,
   NewFile,
   NewToken,
   Notification as NotificationItem,
   NotificationPage,
+  Obligation,
   Page,
   Problem,
   Providers,
@@ -258,6 +262,25 @@ export const api = {
       'GET',
       `/grants${query({ mine: q.mine, community: q.community, status: q.status, limit: q.limit })}`,
     ),
+  grant: (id: string) => request<Grant>('GET', `/grants/${seg(id)}`),
+  actOnGrant: (
+    id: string,
+    action: 'suspend' | 'reinstate' | 'revoke' | 'renew',
+    body: { reason: string; days?: number },
+  ) => request<Grant>('POST', `/grants/${seg(id)}/${action}`, body),
+  submitEvidence: (id: string, body: Evidence) =>
+    request<Obligation>('POST', `/obligations/${seg(id)}/evidence`, body),
+  actOnObligation: (
+    id: string,
+    action: 'verify' | 'waive' | 'reject',
+    body: { reason?: string; note?: string },
+  ) => request<Obligation>('POST', `/obligations/${seg(id)}/${action}`, body),
+  grantDerivedWorks: (id: string) =>
+    request<{ items: DerivedWork[] }>('GET', `/grants/${seg(id)}/derived-works`),
+  registerDerivedWork: (id: string, body: NewDerivedWork) =>
+    request<DerivedWork>('POST', `/grants/${seg(id)}/derived-works`, body),
+  datasetDerivedWorks: (slug: string) =>
+    request<{ items: DerivedWork[] }>('GET', `/datasets/${seg(slug)}/derived-works`),
 
   tokens: () => request<{ items: Token[] }>('GET', '/tokens'),
   createToken: (body: CreateToken) => request<NewToken>('POST', '/tokens', body),

@@ -7,6 +7,8 @@ import type {
   AccessRequestSubject,
   DatasetSubject,
   FileSubject,
+  GrantSubject,
+  ObligationSubject,
   ReleaseSubject,
 } from '$policies/subjects/types.ts';
 
@@ -453,16 +455,36 @@ export interface CastReview {
   conflictOfInterest?: string | boolean;
 }
 
+// --- Grants, obligations, derived works (api/grants, api/obligations, api/derived-works) ---
+
 export type GrantStatus = 'active' | 'suspended' | 'revoked' | 'expired';
+export type ObligationStatus = 'pending' | 'overdue' | 'fulfilled' | 'waived';
 
 export interface Obligation {
   id: string;
+  grantId: string;
   kind: string;
   timing: ReciprocityTerm['timing'];
+  /** The evidence the term asks for: link, text or file (or none). */
   evidence: 'link' | 'text' | 'file' | null;
   dueAt: string | null;
-  status: 'pending' | 'fulfilled' | 'overdue' | 'waived';
+  status: ObligationStatus;
+  evidenceSubmitted: boolean;
+  submitted: {
+    link: string | null;
+    text: string | null;
+    derivedWorkId: string | null;
+    file: { name: string; size: number | null; mediaType: string | null; url: string } | null;
+  } | null;
   submittedAt: string | null;
+  verifiedAt: string | null;
+  statusReason: string | null;
+  subject: ObligationSubject;
+  can: { submitEvidence: boolean; verify: boolean; waive: boolean; reject: boolean };
+  /** After verify or waive: the next instance of a recurring term. */
+  next?: Obligation | null;
+  /** After evidence with a file: the signed PUT to send its bytes to. */
+  upload?: SignedPut;
 }
 
 /** A grant (`GET /grants`, `GET /grants/:id`). */
@@ -482,7 +504,42 @@ export interface Grant {
   expiresAt: string;
   grantees: { id: string; name: string; email: string }[];
   obligations: Obligation[];
-  agreement: { url: string; sha256: string } | null;
+  agreement: { url: string; sha256: string | null } | null;
   createdAt: string;
-  can: { suspend: boolean; reinstate: boolean; revoke: boolean; renew: boolean };
+  subject: GrantSubject;
+  can: {
+    suspend: boolean;
+    reinstate: boolean;
+    revoke: boolean;
+    renew: boolean;
+    registerDerivedWork: boolean;
+  };
+}
+
+export type DerivedWorkKind = 'model' | 'dataset' | 'paper' | 'application';
+export const DERIVED_WORK_KINDS: DerivedWorkKind[] = ['model', 'dataset', 'paper', 'application'];
+
+export interface DerivedWork {
+  id: string;
+  kind: DerivedWorkKind;
+  title: string;
+  url: string | null;
+  description: string;
+  createdAt: string;
+  grantId?: string;
+}
+
+export interface NewDerivedWork {
+  kind: DerivedWorkKind;
+  title: string;
+  url?: string;
+  description?: string;
+  obligationId?: string;
+}
+
+export interface Evidence {
+  link?: string;
+  text?: string;
+  derivedWorkId?: string;
+  file?: { name: string; size: number; mediaType: string };
 }
