@@ -169,10 +169,12 @@ function refusal(o: Options, status: number, p: Problem): RequestError {
         ? 'The server did not accept the token (expired, revoked or mistyped). Create a new one: steward tokens create --user EMAIL --scopes read,request'
         : 'Sign in first: pass --token or set STEWARD_TOKEN (a token with the "request" scope).',
     );
-  if (status === 403)
+  // A policy refusal of the act itself is `forbidden`; with a token, most often a missing scope. Other
+  // 403s name their reason (e.g. a tier that takes no requests): say what the server said.
+  if (status === 403 && p.code === 'forbidden' && o.token)
     return new RequestError(
       EXIT.refused,
-      'Your token may not request access: it needs the "request" scope (steward tokens create --user EMAIL --scopes read,request).',
+      `${p.detail ?? 'Refused.'} If your token lacks the "request" scope, create one with: steward tokens create --user EMAIL --scopes read,request`,
     );
   if (status === 404)
     return new RequestError(
