@@ -77,10 +77,20 @@ function civil(days: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** `v` as `w` decimal digits (zero-padded) into `out` at `n`; returns the new end. */
+function digits(out: Uint8Array, n: number, v: number, w: number): number {
+  for (let k = w - 1; k >= 0; k--) {
+    out[n + k] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return n + w;
+}
 
-/** A timestamptz as µs since 2000-01-01 UTC → `YYYY-MM-DDTHH:MM:SS.ffffffZ` (years 0–9999). */
-export function canonicalAtMicros(pgMicros: number): string {
+/**
+ * Writes a timestamptz given as µs since 2000-01-01 UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (26 bytes, years
+ * 0–9999) into `out` at `n`; returns the new end.
+ */
+export function writeAtMicros(out: Uint8Array, n: number, pgMicros: number): number {
   const us = pgMicros + PG_EPOCH_US;
   const days = Math.floor(us / 86_400_000_000);
   const inDay = us - days * 86_400_000_000;
@@ -89,7 +99,27 @@ export function canonicalAtMicros(pgMicros: number): string {
     throw new Error(`timestamp out of the canonical range (${pgMicros} µs)`);
   const secs = Math.floor(inDay / 1_000_000);
   const frac = inDay - secs * 1_000_000;
-  return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)}T${p2(Math.floor(secs / 3600))}:${p2(Math.floor(secs / 60) % 60)}:${p2(secs % 60)}.${String(frac).padStart(6, '0')}Z`;
+  n = digits(out, n, y, 4);
+  out[n++] = 45;
+  n = digits(out, n, m, 2);
+  out[n++] = 45;
+  n = digits(out, n, d, 2);
+  out[n++] = 84;
+  n = digits(out, n, Math.floor(secs / 3600), 2);
+  out[n++] = 58;
+  n = digits(out, n, Math.floor(secs / 60) % 60, 2);
+  out[n++] = 58;
+  n = digits(out, n, secs % 60, 2);
+  out[n++] = 46;
+  n = digits(out, n, frac, 6);
+  out[n++] = 90;
+  return n;
+}
+
+/** writeAtMicros as a string. */
+export function canonicalAtMicros(pgMicros: number): string {
+  const b = Buffer.alloc(32);
+  return b.toString('latin1', 0, writeAtMicros(b, 0, pgMicros));
 }
 
 /**
@@ -183,135 +213,142 @@ const FALSE = Buffer.from('false');
  */
 export class LeafWriter {
   out = Buffer.allocUnsafe(16 * 1024);
-  n = 0;
 
-  private room(extra: number) {
-    if (this.n + extra <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.n + extra + 1024));
-    this.out.copy(bigger, 0, 0, this.n);
-    this.out = bigger;
-  }
-
-  private str(s: string) {
-    this.room(s.length * 3);
-    this.n += this.out.write(s, this.n, 'utf8');
-  }
-
-  /** The leaf input's length (bytes of `out`). */
+  /**
+   * The leaf input's length (bytes of `out`). The buffer is sized once per row for the worst case (every
+   * text byte escaped as \u00XX), so the loops below keep the write position in a local.
+   */
   write(src: Buffer, pos: Int32Array, len: Int32Array, o: number): number {
-    this.n = 0;
-    this.room(1024);
-    this.out[this.n++] = 0;
+    let need = 16 + FIXED;
+    for (let i = 0; i < KINDS.length; i++) if (len[o + i] > 0) need += len[o + i] * 6;
+    if (need > this.out.length) this.out = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+    const out = this.out;
+    let n = 0;
+    out[n++] = 0;
     for (let i = 0; i < KINDS.length; i++) {
       const p = PREFIXES[i];
-      this.room(p.length + 64);
-      let out = this.out;
-      for (let k = 0; k < p.length; k++) out[this.n++] = p[k];
+      for (let k = 0; k < p.length; k++) out[n++] = p[k];
       const s = pos[o + i];
       const l = len[o + i];
       if (l < 0) {
-        for (let k = 0; k < 4; k++) out[this.n++] = NULL[k];
+        out[n++] = 110; // null
+        out[n++] = 117;
+        out[n++] = 108;
+        out[n++] = 108;
         continue;
       }
       switch (KINDS[i]) {
         case 'text': {
-          this.room(l + 2);
-          out = this.out;
-          const start = this.n;
-          out[this.n++] = 34;
-          let plain = true;
-          for (let k = s; k < s + l; k++) {
+          const start = n;
+          out[n++] = 34;
+          const end = s + l;
+          let k = s;
+          for (; k < end; k++) {
             const c = src[k];
-            if (c < 0x20 || c === 34 || c === 92) {
-              plain = false;
-              break;
-            }
-            out[this.n++] = c;
+            if (c < 0x20 || c === 34 || c === 92) break;
+            out[n++] = c;
           }
-          if (plain) out[this.n++] = 34;
-          else {
-            this.n = start;
-            this.str(JSON.stringify(src.toString('utf8', s, s + l)));
-          }
+          if (k === end) out[n++] = 34;
+          else n = start + out.write(JSON.stringify(src.toString('utf8', s, end)), start, 'utf8');
           break;
         }
         case 'uuid': {
           if (l !== 16) throw new Error('a uuid field is not 16 bytes');
-          out[this.n++] = 34;
+          out[n++] = 34;
           for (let k = 0; k < 16; k++) {
-            if (k === 4 || k === 6 || k === 8 || k === 10) out[this.n++] = 45;
+            if (k === 4 || k === 6 || k === 8 || k === 10) out[n++] = 45;
             const b = src[s + k];
-            out[this.n++] = HEX_HI[b];
-            out[this.n++] = HEX_LO[b];
+            out[n++] = HEX_HI[b];
+            out[n++] = HEX_LO[b];
           }
-          out[this.n++] = 34;
+          out[n++] = 34;
           break;
         }
         case 'ts': {
           if (l !== 8) throw new Error('a timestamptz field is not 8 bytes');
           const us = src.readInt32BE(s) * 4294967296 + src.readUInt32BE(s + 4);
-          out[this.n++] = 34;
-          this.n += out.write(canonicalAtMicros(us), this.n, 'latin1');
-          out[this.n++] = 34;
+          out[n++] = 34;
+          n = writeAtMicros(out, n, us);
+          out[n++] = 34;
           break;
         }
         case 'int8': {
           const v = src.readInt32BE(s) * 4294967296 + src.readUInt32BE(s + 4);
-          this.n += out.write(String(v), this.n, 'latin1');
+          n += out.write(String(v), n, 'latin1');
           break;
         }
         case 'jsonb': {
           if (src[s] !== 1) throw new Error(`unknown jsonb binary version ${src[s]}`);
-          this.room(l);
-          const n = flatJsonb(src, s + 1, s + l, this.out, this.n);
-          if (n >= 0) this.n = n;
-          else this.str(jsonCanonical(JSON.parse(src.toString('utf8', s + 1, s + l))));
+          const m = flatJsonb(src, s + 1, s + l, out, n);
+          if (m >= 0) n = m;
+          else {
+            // Nested or unusual: parsed and canonicalised; never longer than 6× its jsonb text (budgeted).
+            const text = jsonCanonical(JSON.parse(src.toString('utf8', s + 1, s + l)));
+            if (Buffer.byteLength(text) > out.length - n - 64) throw new Error('details outgrew its budget');
+            n += out.write(text, n, 'utf8');
+          }
           break;
         }
       }
     }
-    this.room(1);
-    this.out[this.n++] = 125;
-    return this.n;
+    out[n++] = 125;
+    return n;
   }
 }
+
+/** The most bytes a row takes besides its fields' own bytes (keys, quotes, uuids, times, numbers). */
+const FIXED = PREFIXES.reduce((n, p) => n + p.length + 48, 0);
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
- * Streams `COPY (<select>) TO STDOUT (FORMAT binary)` and calls `onRow(src, pos, len)` per row: field
- * i is `src[pos[i] … pos[i] + len[i])`, len -1 for NULL. `src`, `pos` and `len` are reused: copy what
- * you keep. Memory stays at one network chunk (PostgreSQL sends one CopyData message per row).
+ * Parses a binary COPY stream fed in arbitrary pieces and calls `onRow(src, pos, len)` per row: field i
+ * is `src[pos[i] … pos[i] + len[i])`, len -1 for NULL. `src`, `pos` and `len` are reused: copy what you keep.
  */
-export async function copyBinaryScan(
-  t: postgres.Sql,
-  select: string,
-  width: number,
-  onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
-): Promise<void> {
-  const stream = (await t.unsafe(`copy (${select}) to stdout (format binary)`).readable()) as Readable;
-  const pos = new Int32Array(width);
-  const len = new Int32Array(width);
-  let rest: Buffer | undefined;
-  let header = true;
-  let done = false;
+export class BinaryCopyParser {
+  readonly pos: Int32Array;
+  readonly len: Int32Array;
+  private rest: Buffer | undefined;
+  private header = true;
+  done = false;
+
+  constructor(
+    private readonly width: number,
+    private readonly onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
+  ) {
+    this.pos = new Int32Array(width);
+    this.len = new Int32Array(width);
+  }
+
+  feed(chunk: Buffer): void {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const used = this.parse(buf);
+    this.rest = used < buf.length ? Buffer.from(buf.subarray(used)) : undefined;
+  }
+
+  /** Throws unless the stream ended exactly after its trailer. */
+  end(): void {
+    if (!this.done || this.rest?.length) throw new Error('binary COPY output ended inside a row');
+  }
+
   /** Parses whole rows of `buf`; returns where the first incomplete one starts. */
-  const parse = (buf: Buffer): number => {
+  private parse(buf: Buffer): number {
+    const { pos, len, width } = this;
     let at = 0;
-    if (header) {
+    if (this.header) {
       if (buf.length < 19) return 0;
       if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
       const ext = buf.readUInt32BE(15);
       if (buf.length < 19 + ext) return 0;
       at = 19 + ext;
-      header = false;
+      this.header = false;
     }
     for (;;) {
-      if (done) return buf.length;
+      if (this.done) return buf.length;
       if (buf.length - at < 2) return at;
       const fields = buf.readInt16BE(at);
       if (fields === -1) {
-        done = true;
+        this.done = true;
         return buf.length;
       }
       if (fields !== width) throw new Error(`binary COPY row has ${fields} fields, expected ${width}`);
@@ -325,15 +362,23 @@ export async function copyBinaryScan(
         if (l > 0) p += l;
         if (p > buf.length) return at;
       }
-      onRow(buf, pos, len);
+      this.onRow(buf, pos, len);
       at = p;
     }
-  };
-  const take = (chunk: Buffer) => {
-    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-    const used = parse(buf);
-    rest = used < buf.length ? Buffer.from(buf.subarray(used)) : undefined;
-  };
+  }
+}
+
+/**
+ * Streams `COPY (<select>) TO STDOUT (FORMAT binary)` into `onChunk` as it arrives (PostgreSQL sends
+ * one CopyData message per row, postgres.js one chunk per message), so memory stays at one network
+ * chunk. `onChunk` may return a promise to hold the stream until it settles (backpressure).
+ */
+export async function copyBinaryStream(
+  t: postgres.Sql,
+  select: string,
+  onChunk: (chunk: Buffer) => undefined | Promise<void>,
+): Promise<void> {
+  const stream = (await t.unsafe(`copy (${select}) to stdout (format binary)`).readable()) as Readable;
   // As copyScan in event-rows.ts: flowing mode with a synchronous handler, then the stream's own
   // read() so that postgres.js resumes its socket (porsager/postgres#499).
   let failed: unknown;
@@ -341,9 +386,19 @@ export async function copyBinaryScan(
     stream.on('data', (chunk: Buffer) => {
       if (failed === undefined)
         try {
-          take(chunk);
+          const wait = onChunk(chunk);
+          if (wait) {
+            stream.pause();
+            wait.then(
+              () => stream.resume(),
+              (err) => {
+                failed = err;
+                stream.resume();
+              },
+            );
+          }
         } catch (err) {
-          failed = err;
+          failed = err; // keep draining: the connection must reach ReadyForQuery
         }
     });
     stream.on('end', resolve);
@@ -351,5 +406,19 @@ export async function copyBinaryScan(
   });
   (stream as unknown as { _read(size: number): void })._read(0);
   if (failed !== undefined) throw failed;
-  if (!done || rest?.length) throw new Error('binary COPY output ended inside a row');
+}
+
+/** copyBinaryStream parsed row by row in this thread (BinaryCopyParser). */
+export async function copyBinaryScan(
+  t: postgres.Sql,
+  select: string,
+  width: number,
+  onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
+): Promise<void> {
+  const parser = new BinaryCopyParser(width, onRow);
+  await copyBinaryStream(t, select, (chunk) => {
+    parser.feed(chunk);
+    return undefined;
+  });
+  parser.end();
 }

@@ -84,6 +84,45 @@ describe('steward audit verify', () => {
     expect((await verify()).code).toBe(0);
   });
 
+  it('the worker thread (large logs on PostgreSQL) names the same first bad event as the inline check', async () => {
+    const [{ seq, details }] = await rows<{ seq: number; details: unknown }>(
+      sql`select seq, details from audit_events where hash is not null order by seq desc limit 1`,
+    );
+    const [{ seq: second }] = await rows<{ seq: number }>(
+      sql`select seq from audit_events where hash is not null order by seq limit 1 offset 2`,
+    );
+    const good = await verifyLog(app.database.db, { workerFrom: 0 });
+    expect(good.problems).toEqual([]);
+    expect(good.ok).toBe(true);
+    await asAttacker(async () => {
+      await exec(sql`update audit_events set details = '{"x": 1}' where seq = ${seq}`);
+      await exec(sql`update audit_events set hash = repeat('f', 64) where seq = ${second}`);
+    });
+    try {
+      const [inWorker, inline] = [
+        await verifyLog(app.database.db, { workerFrom: 0 }),
+        await verifyLog(app.database.db, { workerFrom: Number.POSITIVE_INFINITY }),
+      ];
+      expect(inWorker.ok).toBe(false);
+      expect(inWorker.problems).toEqual(inline.problems);
+      // Leaf order, whatever order the rows came in: the early stored hash first, then the altered row.
+      expect(inWorker.problems[0]).toMatch(
+        new RegExp(`\\(event seq ${second}\\): the event's stored hash was altered`),
+      );
+      expect(inWorker.problems[1]).toMatch(new RegExp(`\\(event seq ${seq}\\): the event was altered`));
+    } finally {
+      await asAttacker(async () => {
+        await exec(
+          sql`update audit_events set details = ${JSON.stringify(details)}::jsonb where seq = ${seq}`,
+        );
+        await exec(
+          sql`update audit_events set hash = (select encode(hash, 'hex') from audit_leaves where seq = ${second}) where seq = ${second}`,
+        );
+      });
+    }
+    expect((await verifyLog(app.database.db, { workerFrom: 0 })).ok).toBe(true);
+  });
+
   it('a removed row: exit 1 naming that event', async () => {
     const [{ seq }] = await rows<{ seq: number }>(
       sql`select seq from audit_events where action = 'member.added' order by seq limit 1`,
