@@ -134,7 +134,8 @@ export async function verifyLog(db: Db, opts: { workerFrom?: number } = {}): Pro
       await scanBinary(
         `select l.leaf_index, l.hash from audit_leaves l where ${range} order by l.leaf_index`,
         2,
-        (src, pos, len) => onLeaf(int8(src, pos[0]), src.toString('latin1', pos[1], pos[1] + Math.max(0, len[1]))),
+        (src, pos, len) =>
+          onLeaf(int8(src, pos[0]), src.toString('latin1', pos[1], pos[1] + Math.max(0, len[1]))),
       );
       // The join below is one pass over both tables: a hash join in memory, without JIT.
       await db.execute(sql`set local work_mem = '128MB'`);
