@@ -369,15 +369,16 @@ export class BinaryCopyParser {
 }
 
 /**
- * Streams `COPY (<select>) TO STDOUT (FORMAT binary)` into `onChunk` as it arrives (PostgreSQL sends
- * one CopyData message per row, postgres.js one chunk per message), so memory stays at one network
- * chunk. `onChunk` may return a promise to hold the stream until it settles (backpressure).
+ * Streams `COPY (<select>) TO STDOUT (FORMAT binary)` and parses it as it arrives (BinaryCopyParser):
+ * PostgreSQL keeps producing while this process hashes, and memory stays at one network chunk.
  */
-export async function copyBinaryStream(
+export async function copyBinaryScan(
   t: postgres.Sql,
   select: string,
-  onChunk: (chunk: Buffer) => undefined | Promise<void>,
+  width: number,
+  onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
 ): Promise<void> {
+  const parser = new BinaryCopyParser(width, onRow);
   const stream = (await t.unsafe(`copy (${select}) to stdout (format binary)`).readable()) as Readable;
   // As copyScan in event-rows.ts: flowing mode with a synchronous handler, then the stream's own
   // read() so that postgres.js resumes its socket (porsager/postgres#499).
@@ -386,17 +387,7 @@ export async function copyBinaryStream(
     stream.on('data', (chunk: Buffer) => {
       if (failed === undefined)
         try {
-          const wait = onChunk(chunk);
-          if (wait) {
-            stream.pause();
-            wait.then(
-              () => stream.resume(),
-              (err) => {
-                failed = err;
-                stream.resume();
-              },
-            );
-          }
+          parser.feed(chunk);
         } catch (err) {
           failed = err; // keep draining: the connection must reach ReadyForQuery
         }
@@ -406,19 +397,5 @@ export async function copyBinaryStream(
   });
   (stream as unknown as { _read(size: number): void })._read(0);
   if (failed !== undefined) throw failed;
-}
-
-/** copyBinaryStream parsed row by row in this thread (BinaryCopyParser). */
-export async function copyBinaryScan(
-  t: postgres.Sql,
-  select: string,
-  width: number,
-  onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
-): Promise<void> {
-  const parser = new BinaryCopyParser(width, onRow);
-  await copyBinaryStream(t, select, (chunk) => {
-    parser.feed(chunk);
-    return undefined;
-  });
   parser.end();
 }

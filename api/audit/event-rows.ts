@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db } from '../../db/index.ts';
-import { copyBinaryScan, copyBinaryStream } from './event-binary.ts';
+import { copyBinaryScan } from './event-binary.ts';
 import { CANONICAL_KEYS, jsonCanonical } from './event-hash.ts';
 
 /**
@@ -89,8 +89,6 @@ export interface AuditTx {
     width: number,
     onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
   ) => Promise<void>;
-  /** On PostgreSQL only: `copyBinaryStream` (event-binary.ts) of `select` in this transaction. */
-  streamBinary?: (select: string, onChunk: (chunk: Buffer) => undefined | Promise<void>) => Promise<void>;
 }
 
 type Client = postgres.Sql;
@@ -122,7 +120,6 @@ export async function auditTx<T>(
     return fn({
       db: tx as unknown as Db,
       scanBinary: t ? (select, width, onRow) => copyBinaryScan(t, select, width, onRow) : undefined,
-      streamBinary: t ? (select, onChunk) => copyBinaryStream(t, select, onChunk) : undefined,
       async scan(columns, rest, onRow) {
         if (t) return copyScan(t, `copy (select ${columns.join(', ')} ${rest}) to stdout`, onRow);
         const r = await tx.execute(

@@ -4,8 +4,7 @@ import { CANONICAL_KEYS } from './event-hash.ts';
 
 /**
  * The verifier's per-leaf check on PostgreSQL (binary COPY rows): the event's hash recomputed from its
- * columns against its leaf's hash and the hash stored on the event. Pure, so that it runs in this thread
- * or in the verify worker (verify-worker.mjs) alike.
+ * columns against its leaf's hash and the hash stored on the event. Pure.
  */
 
 /** A leaf that does not check: leaf index, event seq, leaf hash (hex), stored hash, recomputed hash (hex; undefined: the row is gone). */

@@ -1,11 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { checkNote, readAuditKey } from './checkpoint.ts';
 import { CANONICAL_KEYS } from './event-hash.ts';
 import { type AuditTx, auditTx, EVENT_COLUMNS, leafHashFromColumns } from './event-rows.ts';
-import { LEAF_CHECK_WIDTH, leafChecker, leafCheckSelect, type Mismatch } from './leaf-check.ts';
+import { LEAF_CHECK_WIDTH, leafChecker, leafCheckSelect } from './leaf-check.ts';
 import { Latin1TreeBuilder, type NodeRef, nodeHash } from './merkle.ts';
 
 export interface VerifyReport {
@@ -59,10 +58,10 @@ const int8 = (b: Buffer, p: number) => b.readInt32BE(p) * 4294967296 + b.readUIn
  * cheapest (each event's hash against its leaf's). Together they equal building the tree from the
  * recomputed event hashes. Problems are reported in leaf order. On PostgreSQL both reads are binary COPY.
  */
-export async function verifyLog(db: Db, opts: { workerFrom?: number } = {}): Promise<VerifyReport> {
+export async function verifyLog(db: Db): Promise<VerifyReport> {
   const t0 = performance.now();
   // One repeatable-read snapshot: a sequencer integrating meanwhile cannot make the log look torn.
-  return auditTx(db, { readOnly: true }, async ({ db, scan, scanBinary, streamBinary }) => {
+  return auditTx(db, { readOnly: true }, async ({ db, scan, scanBinary }) => {
     const head: string[] = [];
     const key = await readAuditKey(db);
     const checkpoints = await repo.allCheckpoints(db);
@@ -141,10 +140,11 @@ export async function verifyLog(db: Db, opts: { workerFrom?: number } = {}): Pro
       await db.execute(sql`set local work_mem = '128MB'`);
       await db.execute(sql`set local jit = off`);
       const select = leafCheckSelect(range);
-      const mismatch = (m: Mismatch) => onEvent(...m);
-      if (streamBinary && size >= (opts.workerFrom ?? WORKER_FROM))
-        await checkInWorker(streamBinary, select, mismatch);
-      else await scanBinary(select, LEAF_CHECK_WIDTH, leafChecker(mismatch));
+      await scanBinary(
+        select,
+        LEAF_CHECK_WIDTH,
+        leafChecker((m) => onEvent(...m)),
+      );
     } else {
       await scan(
         ['l.leaf_index::text', "encode(l.hash, 'hex')"],
@@ -181,89 +181,6 @@ export async function verifyLog(db: Db, opts: { workerFrom?: number } = {}): Pro
       ms: performance.now() - t0,
     };
   });
-}
-
-/** Logs of this many leaves or more hash their events in a worker thread (below, starting it costs more). */
-const WORKER_FROM = 20_000;
-/** Bytes handed to the worker at a time, and batches in flight before the COPY stream waits. */
-const BATCH_BYTES = 256 * 1024;
-const IN_FLIGHT = 4;
-
-/**
- * The per-leaf check in a worker thread: this thread only receives the COPY stream (and builds the tree
- * beforehand), the worker parses, serialises and hashes, so with PostgreSQL producing rows on its own
- * core the three overlap. Batches go over in order; the stream waits when the worker falls behind.
- */
-async function checkInWorker(
-  streamBinary: NonNullable<AuditTx['streamBinary']>,
-  select: string,
-  onMismatch: (m: Mismatch) => void,
-) {
-  const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url));
-  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  let failed: Error | undefined;
-  const fail = (err: Error) => {
-    failed ??= err;
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-  };
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: { ready?: true; id: number; found?: Mismatch[]; error?: string }) => {
-      if (m.ready) return resolve();
-      const w = waiting.get(m.id);
-      waiting.delete(m.id);
-      if (m.error) fail(new Error(m.error));
-      else {
-        for (const x of m.found!) onMismatch(x);
-        w?.resolve();
-      }
-    });
-    worker.on('error', (err) => {
-      reject(err);
-      fail(err);
-    });
-    worker.on('exit', (code) => fail(new Error(`the verify worker exited (${code})`)));
-  });
-  let id = 0;
-  const send = (msg: { buf?: Uint8Array; end?: true }) => {
-    if (failed) return Promise.reject(failed);
-    const n = id++;
-    const done = new Promise<void>((resolve, reject) => waiting.set(n, { resolve, reject }));
-    done.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
-    worker.postMessage({ id: n, ...msg }, msg.buf ? [msg.buf.buffer as ArrayBuffer] : []);
-    return done;
-  };
-  let batch: Buffer[] = [];
-  let bytes = 0;
-  const flush = () => {
-    const buf = new Uint8Array(bytes);
-    let at = 0;
-    for (const c of batch) {
-      buf.set(c, at);
-      at += c.length;
-    }
-    batch = [];
-    bytes = 0;
-    return send({ buf });
-  };
-  const all: Promise<void>[] = [];
-  try {
-    await ready;
-    await streamBinary(select, (chunk) => {
-      batch.push(chunk);
-      bytes += chunk.length;
-      if (bytes < BATCH_BYTES) return undefined;
-      all.push(flush());
-      // Too far ahead of the worker: wait for the oldest batch still in flight.
-      return waiting.size > IN_FLIGHT ? all[all.length - IN_FLIGHT] : undefined;
-    });
-    if (bytes) all.push(flush());
-    all.push(send({ end: true }));
-    await Promise.all(all);
-    if (failed) throw failed;
-  } finally {
-    await worker.terminate();
-  }
 }
 
 /** Leaf columns before the event's: leaf_index, seq, leaf hash (hex), the event's stored hash. */
