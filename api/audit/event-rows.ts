@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db } from '../../db/index.ts';
+import { copyBinaryScan } from './event-binary.ts';
 import { CANONICAL_KEYS, jsonCanonical } from './event-hash.ts';
 
 /**
@@ -82,6 +83,12 @@ export interface AuditTx {
    * The array is reused between rows: copy what you keep.
    */
   scan(columns: string[], rest: string, onRow: (f: (string | null)[]) => void): Promise<void>;
+  /** On PostgreSQL only: `copyBinaryScan` (event-binary.ts) of `select` in this transaction. */
+  scanBinary?: (
+    select: string,
+    width: number,
+    onRow: (src: Buffer, pos: Int32Array, len: Int32Array) => void,
+  ) => Promise<void>;
 }
 
 type Client = postgres.Sql;
@@ -112,6 +119,7 @@ export async function auditTx<T>(
       : undefined;
     return fn({
       db: tx as unknown as Db,
+      scanBinary: t ? (select, width, onRow) => copyBinaryScan(t, select, width, onRow) : undefined,
       async scan(columns, rest, onRow) {
         if (t) return copyScan(t, `copy (select ${columns.join(', ')} ${rest}) to stdout`, onRow);
         const r = await tx.execute(

@@ -26,10 +26,19 @@ export interface DownloadRow {
 const ROLLUP_LOCK = sql`hashtext('steward.report_rollup')`;
 
 /**
- * Rolls the `download.issued` events of the next `chunk` audit leaves into `download_rollups`. Leaves are
- * commit order without gaps (the sequencer's), so `next_leaf` is an exact watermark: every event is
- * counted once, by the rollup when its leaf is below the watermark, else by the report's live tail.
- * Skips (returns -1) when another process is rolling up. Returns the leaves rolled up.
+ * The per-dimension rows (dim, key, day, dataset_id, n) of `base`, a relation of downloads grouped by
+ * (community_id, day, dataset_id, purpose, organisation, anonymous, n): see db/schema/reports.ts.
+ */
+const DIMENSIONS = sql`cross join lateral (values ('dataset', ''), ('purpose', b.purpose),
+    ('organisation', case when b.anonymous then null else b.organisation end),
+    ('anonymous', case when b.anonymous then '' end)) x(dim, key)`;
+
+/**
+ * Rolls the `download.issued` events of the next `chunk` audit leaves into `download_counts` (per
+ * dimension, per day and per month). Leaves are commit order without gaps (the sequencer's), so
+ * `next_leaf` is an exact watermark: every event is counted once, by the rollup when its leaf is below
+ * the watermark, else by the report's live tail. Skips (returns -1) when another process is rolling up.
+ * Returns the leaves rolled up.
  */
 export async function rollUp(db: Db, chunk = 250_000): Promise<number> {
   return db.transaction(async (tx) => {
@@ -47,24 +56,45 @@ export async function rollUp(db: Db, chunk = 250_000): Promise<number> {
         from report_rollup_state s where s.id = 1`,
     );
     if (Number(upto) <= Number(w)) return 0;
-    await tx.execute(sql`insert into download_rollups as r (community_id, day, dataset_id, purpose, organisation, anonymous, n)
-      select e.community_id, (e.at at time zone 'UTC')::date, e.dataset_id, coalesce(e.purpose, ''),
-        coalesce(u.home_organization, ''), e.actor_id is null, count(*)
-      from audit_leaves l join audit_events e on e.seq = l.seq left join users u on u.id = e.actor_id
-      where l.leaf_index >= ${w}::bigint and l.leaf_index < ${upto}::bigint
-        and e.action = 'download.issued' and e.community_id is not null and e.dataset_id is not null
+    await tx.execute(sql`with b as (
+        select e.community_id, (e.at at time zone 'UTC')::date as day, e.dataset_id, coalesce(e.purpose, '') as purpose,
+          coalesce(u.home_organization, '') as organisation, e.actor_id is null as anonymous, count(*) as n
+        from audit_leaves l join audit_events e on e.seq = l.seq left join users u on u.id = e.actor_id
+        where l.leaf_index >= ${w}::bigint and l.leaf_index < ${upto}::bigint
+          and e.action = 'download.issued' and e.community_id is not null and e.dataset_id is not null
+        group by 1, 2, 3, 4, 5, 6)
+      insert into download_counts as r (community_id, monthly, day, dim, dataset_id, key, n)
+      select b.community_id, g.monthly, case when g.monthly then date_trunc('month', b.day)::date else b.day end,
+        x.dim, b.dataset_id, x.key, sum(b.n)
+      from b cross join (values (false), (true)) g(monthly) ${DIMENSIONS}
+      where x.key is not null
       group by 1, 2, 3, 4, 5, 6
-      on conflict (community_id, day, dataset_id, purpose, organisation, anonymous) do update set n = r.n + excluded.n`);
+      on conflict (community_id, monthly, day, dim, dataset_id, key) do update set n = r.n + excluded.n`);
     await tx.execute(sql`update report_rollup_state set next_leaf = ${upto}::bigint where id = 1`);
     return Number(upto) - Number(w);
   });
 }
 
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The whole UTC calendar months inside [start, end) as [from, to) (first days of months), read from the
+ * monthly rollups; the days before and after them are read from the daily ones. Empty (from = to = end)
+ * when the period holds no whole month.
+ */
+export function wholeMonths(start: Date, end: Date): { from: Date; to: Date } {
+  const first = new Date(
+    Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + (start.getUTCDate() === 1 ? 0 : 1), 1),
+  );
+  const last = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 1));
+  return first < last ? { from: first, to: last } : { from: end, to: end };
+}
+
 /**
  * The period's downloads grouped by month (UTC), purpose, organisation, dataset, and the anonymous count,
- * in one statement: the daily rollups below the watermark plus the live tail (events in leaves at or above
- * it, and events the sequencer has not reached yet). Run it in the same snapshot as nothing else changes
- * the watermark and rollups together.
+ * in one statement: the monthly rollups for whole months, the daily ones for the days around them (both
+ * below the watermark), plus the live tail (events in leaves at or above it, and events the sequencer has
+ * not reached yet). Run it in one snapshot: the rollup moves the watermark and the counts together.
  */
 export function downloads(db: Db, s: ReportScope) {
   return all<DownloadRow>(db, downloadsSql(s));
@@ -72,33 +102,38 @@ export function downloads(db: Db, s: ReportScope) {
 
 /** The statement of `downloads`, for EXPLAIN in the benchmark. */
 export function downloadsSql(s: ReportScope): SQL {
-  const from = s.start.toISOString().slice(0, 10);
-  const to = new Date(s.end.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const months = wholeMonths(s.start, s.end);
+  const [from, mFrom, mTo, end] = [s.start, months.from, months.to, s.end].map(isoDay);
   return sql`with w as (select coalesce((select next_leaf from report_rollup_state where id = 1), 0) as w),
-    d as (
-      select r.day, r.purpose, r.organisation, r.anonymous, r.dataset_id, r.n
-      from download_rollups r
-      where r.community_id = ${s.communityId}::uuid and r.day >= ${from}::date and r.day <= ${to}::date
-        ${datasetFilter(sql`r.dataset_id`, s)}
-      union all
-      select (e.at at time zone 'UTC')::date, coalesce(e.purpose, ''), coalesce(u.home_organization, ''),
-        e.actor_id is null, e.dataset_id, count(*)
+    b as (
+      select (e.at at time zone 'UTC')::date as day, coalesce(e.purpose, '') as purpose,
+        coalesce(u.home_organization, '') as organisation, e.actor_id is null as anonymous, e.dataset_id, count(*) as n
       from audit_events e left join users u on u.id = e.actor_id
       where e.seq in (select l.seq from audit_leaves l, w where l.leaf_index >= w.w
                       union all select x.seq from audit_events x where x.hash is null)
         and e.community_id = ${s.communityId}::uuid and e.action = 'download.issued' and e.dataset_id is not null
         and e.at >= ${ts(s.start)} and e.at < ${ts(s.end)} ${datasetFilter(sql`e.dataset_id`, s)}
       group by 1, 2, 3, 4, 5
+    ),
+    d as (
+      select r.dim, r.key, r.day, r.dataset_id, r.n
+      from download_counts r
+      where r.community_id = ${s.communityId}::uuid ${datasetFilter(sql`r.dataset_id`, s)}
+        and ((r.monthly and r.day >= ${mFrom}::date and r.day < ${mTo}::date)
+          or (not r.monthly and ((r.day >= ${from}::date and r.day < ${mFrom}::date)
+                                 or (r.day >= ${mTo}::date and r.day < ${end}::date))))
+      union all
+      select x.dim, x.key, b.day, b.dataset_id, b.n from b ${DIMENSIONS} where x.key is not null
     )
-    select 'month' as dim, to_char(day, 'YYYY-MM') as key, sum(n)::int as n from d group by 2
+    select 'month' as dim, to_char(day, 'YYYY-MM') as key, sum(n)::int as n from d where dim = 'dataset' group by 2
     union all
-    select 'purpose', nullif(purpose, ''), sum(n)::int from d group by purpose
+    select 'purpose', nullif(key, ''), sum(n)::int from d where dim = 'purpose' group by key
     union all
-    select 'organisation', nullif(organisation, ''), sum(n)::int from d where not anonymous group by organisation
+    select 'organisation', nullif(key, ''), sum(n)::int from d where dim = 'organisation' group by key
     union all
-    select 'dataset', ds.slug, sum(d.n)::int from d join datasets ds on ds.id = d.dataset_id group by ds.slug
+    select 'dataset', ds.slug, sum(d.n)::int from d join datasets ds on ds.id = d.dataset_id where dim = 'dataset' group by ds.slug
     union all
-    select 'anonymous', null, coalesce(sum(n), 0)::int from d where anonymous`;
+    select 'anonymous', null, coalesce(sum(n), 0)::int from d where dim = 'anonymous'`;
 }
 
 export interface StatusRow {

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkNote } from '../../api/audit/checkpoint.ts';
+import { EVENT_COLUMNS_BINARY, LeafWriter } from '../../api/audit/event-binary.ts';
 import { canonicalColumns, canonicalEvent, eventHash } from '../../api/audit/event-hash.ts';
 import { auditTx, canonicalFromColumns, EVENT_COLUMNS } from '../../api/audit/event-rows.ts';
 import {
@@ -364,6 +365,31 @@ describe('the audit log', () => {
     for (const [i, e] of events.entries()) expect(bulk[i]).toBe(canonicalEvent(e));
     expect(bulk.some((j) => j.includes('"at":"2026-01-02T03:04:05.100000Z"'))).toBe(true);
     expect(bulk.some((j) => j.includes('"at":"2026-01-02T03:04:05.000000Z"'))).toBe(true);
+  });
+
+  it('the binary path (binary COPY, bytes written directly) equals the event hash on PostgreSQL', async () => {
+    await exec(sql`insert into audit_events (actor_type, action, subject_type, subject_id, details)
+      values ('system', 'test.flat', 'Test', 'flat', ${JSON.stringify({ name: 'part-1.parquet', size: 1024, tier: 'gated', ok: true, none: null, neg: -3 })}::jsonb),
+        ('system', 'test.order', 'Test', 'order', ${JSON.stringify({ bb: 1, a: 2, é: 3, n: 1.5, big: 1234567890123456 })}::jsonb)`);
+    const bulk: string[] = [];
+    const ran = await auditTx(app.database.db, { readOnly: true }, async ({ scanBinary }) => {
+      if (!scanBinary) return false;
+      const w = new LeafWriter();
+      await scanBinary(
+        `select ${EVENT_COLUMNS_BINARY.join(', ')} from audit_events e order by e.seq`,
+        EVENT_COLUMNS_BINARY.length,
+        (src, pos, len) => bulk.push(w.out.toString('utf8', 1, w.write(src, pos, len, 0))),
+      );
+      return true;
+    });
+    // PGlite has no COPY: the verifier uses the text path there (the test above).
+    expect(ran).toBe(app.database.kind === 'postgres');
+    if (!ran) return;
+    const events = await app.database.db.select(canonicalColumns).from(auditEvents).orderBy(auditEvents.seq);
+    expect(bulk.length).toBe(events.length);
+    for (const [i, e] of events.entries()) expect(bulk[i]).toBe(canonicalEvent(e));
+    expect(bulk.some((j) => j.includes('"at":"2026-01-02T03:04:05.100000Z"'))).toBe(true);
+    expect(bulk.some((j) => j.includes('"subjectId":"quote \\" back'))).toBe(true);
   });
 
   it('the root recomputed from the rows in leaf order equals the signed root', async () => {

@@ -84,6 +84,38 @@ describe('steward audit verify', () => {
     expect((await verify()).code).toBe(0);
   });
 
+  it('several bad events: named in leaf order, whatever order the database joins them in', async () => {
+    const [{ seq, details }] = await rows<{ seq: number; details: unknown }>(
+      sql`select seq, details from audit_events where hash is not null order by seq desc limit 1`,
+    );
+    const [{ seq: second }] = await rows<{ seq: number }>(
+      sql`select seq from audit_events where hash is not null order by seq limit 1 offset 2`,
+    );
+    await asAttacker(async () => {
+      await exec(sql`update audit_events set details = '{"x": 1}' where seq = ${seq}`);
+      await exec(sql`update audit_events set hash = repeat('f', 64) where seq = ${second}`);
+    });
+    try {
+      const r = await verifyLog(app.database.db);
+      expect(r.ok).toBe(false);
+      // The rewritten rows now sit last on disk, the later seq first: a join in physical order meets it first.
+      expect(r.problems[0]).toMatch(
+        new RegExp(`\\(event seq ${second}\\): the event's stored hash was altered`),
+      );
+      expect(r.problems[1]).toMatch(new RegExp(`\\(event seq ${seq}\\): the event was altered`));
+    } finally {
+      await asAttacker(async () => {
+        await exec(
+          sql`update audit_events set details = ${JSON.stringify(details)}::jsonb where seq = ${seq}`,
+        );
+        await exec(
+          sql`update audit_events set hash = (select encode(hash, 'hex') from audit_leaves where seq = ${second}) where seq = ${second}`,
+        );
+      });
+    }
+    expect((await verifyLog(app.database.db)).ok).toBe(true);
+  });
+
   it('a removed row: exit 1 naming that event', async () => {
     const [{ seq }] = await rows<{ seq: number }>(
       sql`select seq from audit_events where action = 'member.added' order by seq limit 1`,

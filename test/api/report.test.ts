@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloads } from '../../api/reports/reports.repo.ts';
-import { auditEvents, downloadRollups } from '../../db/schema/index.ts';
+import { auditEvents, downloadCounts } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { people, seedReportWorld } from './report-world.ts';
 
@@ -285,19 +285,49 @@ describe('community reports', () => {
   });
 
   // Last: it adds a download.
-  it('counts the same from the daily rollups, from the live tail, and across both', async () => {
+  it('counts the same from the monthly and daily rollups, from the live tail, and across both', async () => {
     const db = app.database.db;
     await app.sequencer.flush();
     const first = await (await app.api(url(), { token: auditor })).json();
     // Every seeded event now has its leaf, so the report rolled them up.
-    const [{ n }] = await db.select({ n: sql<number>`coalesce(sum(n), 0)::int` }).from(downloadRollups);
+    const dailyTotal = sql<number>`coalesce(sum(n) filter (where dim = 'dataset' and not monthly), 0)::int`;
+    const monthlyTotal = sql<number>`coalesce(sum(n) filter (where dim = 'dataset' and monthly), 0)::int`;
+    const [{ n, monthly }] = await db.select({ n: dailyTotal, monthly: monthlyTotal }).from(downloadCounts);
     expect(n).toBeGreaterThanOrEqual(8);
+    expect(monthly).toBe(n);
     expect(first.downloads.total).toBe(8);
+    const community = await (await app.api('/communities/demo-collective')).json();
+    const oral = await (await app.api('/datasets/demo-oral-histories')).json();
+    // Periods with partial months at either edge, none whole, edges outside the seeded range, one dataset:
+    // monthly rows for whole months, daily rows around them.
+    const odd = [
+      ['2026-01-06', '2026-03-03'],
+      ['2026-01-06', '2026-01-31'],
+      ['2026-01-07', '2026-02-10'],
+      ['2025-12-31', '2026-07-01'],
+      ['2026-02-01', '2026-06-30'],
+      ['2026-01-31', '2026-02-28'],
+    ].flatMap(([from, to]) =>
+      [undefined, oral.id as string].map((datasetId) => ({
+        communityId: community.id as string,
+        datasetId,
+        start: new Date(`${from}T00:00:00Z`),
+        end: new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000),
+      })),
+    );
+    const norm = (rows: { dim: string; key: string | null; n: number }[]) =>
+      rows.map((r) => `${r.dim}|${r.key}|${r.n}`).sort();
+    const fromRollups = [];
+    for (const s of odd) fromRollups.push(norm(await downloads(db, s)));
+    expect(fromRollups[0]).toContain('anonymous|null|1');
+    expect(fromRollups[0]).toContain('month|2026-01|2');
+    expect(fromRollups[0]).toContain('month|2026-02|2');
+    expect(fromRollups[0]).toContain('month|2026-03|1');
     // From the live tail alone (rollups emptied, watermark back to 0): the same figures.
-    await db.execute(sql`delete from download_rollups`);
+    await db.execute(sql`delete from download_counts`);
     await db.execute(sql`update report_rollup_state set next_leaf = 0`);
     await app.sequencer.stop();
-    const community = await (await app.api('/communities/demo-collective')).json();
+    for (const [i, s] of odd.entries()) expect(norm(await downloads(db, s))).toEqual(fromRollups[i]);
     const scope = {
       communityId: community.id,
       start: new Date('2026-01-01T00:00:00Z'),
@@ -325,7 +355,7 @@ describe('community reports', () => {
     // The report rolls them up again, with the same figures.
     const again = await (await app.api(url(), { token: auditor })).json();
     expect(again.downloads).toEqual(first.downloads);
-    const [{ m }] = await db.select({ m: sql<number>`coalesce(sum(n), 0)::int` }).from(downloadRollups);
+    const [{ m }] = await db.select({ m: dailyTotal }).from(downloadCounts);
     expect(m).toBe(n);
     // A download not yet in the tree counts at once.
     const [one] = await db

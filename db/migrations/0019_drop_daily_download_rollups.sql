@@ -1,0 +1,1 @@
+DROP TABLE "download_rollups" CASCADE;
