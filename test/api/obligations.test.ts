@@ -65,7 +65,12 @@ describe('obligations and derived works', () => {
     };
   };
   const events = (subjectId: string) =>
-    app.database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, subjectId));
+    app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, subjectId))
+      // In the log's order: PostgreSQL returns rows in no set order without it.
+      .orderBy(auditEvents.seq);
   const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
   /** The evidence as stored (its file's storage key is the server's, never shown). */
   const storedEvidence = async (id: string) =>
