@@ -191,7 +191,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/datasets/:slug/accept', acceptRoute(issuer));
   api.use('/access-requests', accessRequestsRoutes(issuer));
   api.use('/grants/:id/obligations', grantObligationsRoutes());
-  api.use('/grants/:id/derived-works', grantDerivedWorksRoutes());
+  api.use('/grants/:id/derived-works', grantDerivedWorksRoutes(store));
   api.use('/grants', grantsRoutes());
   api.use('/obligations', obligationsRoutes(store));
   api.use('/datasets/:slug/derived-works', datasetDerivedWorksRoutes());

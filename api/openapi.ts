@@ -538,7 +538,7 @@ export function openApiDocument(publicUrl: string, version: string) {
                 reject: 'Send the evidence back, with a reason: the obligation stays open (steward)',
               }[act],
               description:
-                'A verified or waived recurring obligation schedules the next one (`next`). Codes: evidence_missing, evidence_file_missing, obligation_state_conflict (409).',
+                'A verified or waived recurring obligation schedules the next one (`next`). Codes: evidence_missing, evidence_file_missing, obligation_state_conflict (409); evidence_file_too_large (422).',
               parameters: [id],
               requestBody: body(act === 'verify' ? VerifyObligation : ObligationReason),
               responses: { '200': json('obligation with next'), ...errors },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { derivedWorkKinds } from '../../policies/derived-works.ts';
 import { WebUrl } from '../common.schema.ts';
 
-export const derivedWorkKinds = ['model', 'dataset', 'paper', 'application'] as const;
+export { derivedWorkKinds };
 
 /**
  * `POST /grants/:id/derived-works`. `obligationId` names an open obligation of the same grant that the

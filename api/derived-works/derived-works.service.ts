@@ -6,6 +6,7 @@ import { loadReadable } from '../datasets/datasets.service.ts';
 import { AppError } from '../errors.ts';
 import { loadGrant } from '../grants/grants.service.ts';
 import { loadObligation, recordEvidence } from '../obligations/obligations.service.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
 import * as repo from './derived-works.repo.ts';
 import type { RegisterDerivedWork } from './derived-works.schema.ts';
 
@@ -14,8 +15,13 @@ import type { RegisterDerivedWork } from './derived-works.schema.ts';
  * `obligationId` names an open obligation of the grant, links the work to it as evidence
  * (`obligation.evidence_submitted`): a steward still verifies it (DOMAIN.md: it *can* fulfil the term).
  */
-export async function registerDerivedWork(ctx: Ctx, grantId: string, input: RegisterDerivedWork) {
-  return ctx.db.transaction(async (tx) => {
+export async function registerDerivedWork(
+  ctx: Ctx,
+  store: ObjectStore,
+  grantId: string,
+  input: RegisterDerivedWork,
+) {
+  const out = await ctx.db.transaction(async (tx) => {
     const t = { ...ctx, db: tx };
     const g = await loadGrant(t, grantId, { lock: true });
     ForbiddenError.from(ctx.ability).throwUnlessCan('registerDerivedWork', subjectOf('Grant', g.subject));
@@ -51,9 +57,12 @@ export async function registerDerivedWork(ctx: Ctx, grantId: string, input: Regi
         obligationId: input.obligationId ?? null,
       },
     });
-    if (o) await recordEvidence(t, o, { derivedWorkId: w.id });
-    return w;
+    const stale = o ? (await recordEvidence(t, o, { derivedWorkId: w.id })).stale : [];
+    return { w, stale };
   });
+  // A file the work's evidence replaced (best effort, after the commit).
+  await Promise.allSettled(out.stale.map((k) => store.delete(k)));
+  return out.w;
 }
 
 /** `GET /datasets/:slug/derived-works`: public wherever the dataset is (DOMAIN.md: the lineage is shown). */

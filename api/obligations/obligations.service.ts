@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
+import { derivedKindFor } from '../../policies/derived-works.ts';
 import type { Action } from '../../policies/index.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
@@ -11,10 +12,59 @@ import * as licencesRepo from '../licences/licences.repo.ts';
 import type { ObjectStore, SignedRequest } from '../storage/object-store.ts';
 import { obligationSubject, shownStatus } from './obligations.present.ts';
 import * as repo from './obligations.repo.ts';
-import type { ObligationReason, SubmitEvidence, VerifyObligation } from './obligations.schema.ts';
+import {
+  MAX_EVIDENCE_FILE,
+  type ObligationReason,
+  type SubmitEvidence,
+  type VerifyObligation,
+} from './obligations.schema.ts';
 
-/** The derived-work kind that meets a sharing term (other terms take any derived work, e.g. a paper). */
-const derivedKindFor: Record<string, string> = { 'share-model': 'model', 'share-derived-data': 'dataset' };
+type Evidence = NonNullable<repo.ObligationRow['evidence']>;
+
+/** The store objects an evidence names (none, or its file). */
+const objectsOf = (e: Evidence | null | undefined) => (e?.fileKey ? [e.fileKey] : []);
+
+/**
+ * Deletes objects no evidence names any more (a replaced or sent-back file, an upload once sealed),
+ * after the commit that dropped them, so that a rollback never leaves evidence without its file. Best
+ * effort: a failure leaves an unreferenced object behind, never a wrong answer.
+ */
+async function dropObjects(store: ObjectStore | undefined, keys: string[]) {
+  if (!store) return;
+  await Promise.allSettled(keys.map((k) => store.delete(k)));
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * What the audit log keeps of an evidence link: its SHA-256 (to match a link shown later against the
+ * record) and its host (where the evidence lives: a model hub, a journal, a drive), never the URL
+ * itself — a share link's path and query are often its secret, and the log is append-only.
+ */
+function linkForAudit(link: string | null | undefined) {
+  if (!link) return null;
+  let host: string | null = null;
+  try {
+    host = new URL(link).host;
+  } catch {}
+  return { sha256: sha256(link), host };
+}
+
+/** The kinds of evidence given, in the log's words. */
+const kindsGiven = (e: Evidence) =>
+  [
+    e.link ? 'link' : null,
+    e.text ? 'text' : null,
+    e.fileKey ? 'file' : null,
+    e.derivedWorkId ? 'derived_work' : null,
+  ].filter((k): k is string => k !== null);
+
+const tooLarge = () =>
+  new AppError(
+    422,
+    'evidence_file_too_large',
+    `The evidence file is larger than ${MAX_EVIDENCE_FILE / 1e6} MB: it was deleted; submit the evidence again.`,
+  );
 
 /** `GET /grants/:id/obligations`: the grant's obligations, for whoever may read the grant. */
 export async function listForGrant(ctx: Ctx, grantId: string) {
@@ -83,7 +133,7 @@ export async function recordEvidence(
   o: LoadedObligation,
   input: SubmitEvidence,
   store?: ObjectStore,
-): Promise<{ row: repo.ObligationRow; upload?: SignedRequest }> {
+): Promise<{ row: repo.ObligationRow; upload?: SignedRequest; stale: string[] }> {
   const ob = o.row.obligation;
   let link = input.link;
   if (input.derivedWorkId) {
@@ -116,7 +166,7 @@ export async function recordEvidence(
     fileSize: input.file.size,
     fileType: input.file.mediaType,
   };
-  const evidence = {
+  const evidence: Evidence = {
     ...(file ?? {}),
     ...(link ? { link } : {}),
     ...(input.text ? { text: input.text } : {}),
@@ -129,45 +179,107 @@ export async function recordEvidence(
   });
   await record(tx.db, tx, 'obligation.evidence_submitted', {
     ...target(o),
-    // The evidence's text stays on the obligation; the log says that one was given, not what it says.
+    // The evidence stays on the obligation; the log says which was given, not what it says: no text,
+    // no URL (a hash and host), no file name (its size).
     details: {
       grantId: ob.grantId,
       kind: ob.kind,
-      link: link ?? null,
+      given: kindsGiven(evidence),
+      link: linkForAudit(link),
       text: input.text !== undefined,
       derivedWorkId: input.derivedWorkId ?? null,
-      file: file ? { name: file.fileName, size: file.fileSize, key: file.fileKey } : null,
+      file: file ? { size: file.fileSize } : null,
       replaced: ob.submittedAt !== null,
     },
   });
-  if (!file) return { row };
+  // The replaced evidence's file is no one's any more.
+  const stale = objectsOf(ob.evidence);
+  if (!file) return { row, stale };
   if (!store) throw new Error('recordEvidence: a file needs the object store');
   return {
     row,
-    upload: await store.signPut(file.fileKey, { contentType: file.fileType, size: file.fileSize }),
+    stale,
+    // The length is signed: the store refuses any other size, so no more than the cap is ever stored here.
+    upload: await store.signPut(file.fileKey, {
+      contentType: file.fileType,
+      size: file.fileSize,
+      exactSize: true,
+    }),
   };
+}
+
+/**
+ * Seals an uploaded evidence file the first time it is checked (fetched or verified): copies the
+ * grantee's upload to a key no signed PUT was ever made for and records the copy's SHA-256 on the
+ * evidence. What a steward reads, verifies and later serves are then the same bytes, whatever the
+ * grantee PUTs afterwards with a still-valid URL. An upload over the cap is refused (422
+ * `evidence_file_too_large`) and deleted; one missing, or of another size than announced, gives `null`
+ * (not uploaded, or not in full). Returns the sealed evidence and the objects to drop after the commit.
+ */
+async function sealEvidenceFile(
+  t: Ctx,
+  store: ObjectStore,
+  ob: repo.ObligationRow,
+): Promise<{ evidence: Evidence; stale: string[] } | null> {
+  const e = ob.evidence;
+  if (!e?.fileKey) return null;
+  if (e.fileSha256)
+    return (await store.head(e.fileKey))?.size === e.fileSize ? { evidence: e, stale: [] } : null;
+  const upload = e.fileKey;
+  const refuse = async () => {
+    await store.delete(upload).catch(() => {});
+    return tooLarge();
+  };
+  const found = await store.head(upload);
+  if (found && found.size > MAX_EVIDENCE_FILE) throw await refuse();
+  if (found?.size !== e.fileSize) return null;
+  const sealed = `obligations/${ob.id}/sealed-${randomUUID()}`;
+  await store.copy(upload, sealed);
+  // The bytes may have changed between the HEAD and the copy: the copy is what counts.
+  const copied = await store.head(sealed);
+  if (copied?.size !== e.fileSize) {
+    await store.delete(sealed).catch(() => {});
+    if (copied && copied.size > MAX_EVIDENCE_FILE) throw await refuse();
+    return null;
+  }
+  const evidence: Evidence = { ...e, fileKey: sealed, fileSha256: await store.sha256(sealed) };
+  await repo.updateObligation(t.db, ob.id, { evidence });
+  return { evidence, stale: [upload] };
 }
 
 /** `POST /obligations/:id/evidence` by a grantee (token scope `request`); `upload` when a file is given. */
 export async function submitEvidence(ctx: Ctx, store: ObjectStore, id: string, input: SubmitEvidence) {
-  return ctx.db.transaction(async (tx) => {
+  const out = await ctx.db.transaction(async (tx) => {
     const t = { ...ctx, db: tx };
     const o = await loadObligation(t, id, { lock: true });
     authorize(t, o, 'submitEvidence', 'given evidence');
-    const { upload } = await recordEvidence(t, o, input, store);
-    return { ...(await loadObligation(t, id)), upload };
+    const { upload, stale } = await recordEvidence(t, o, input, store);
+    return { ...(await loadObligation(t, id)), upload, stale };
   });
+  await dropObjects(store, out.stale);
+  return out;
 }
 
 /**
  * `GET /obligations/:id/evidence/file`: a signed GET of the evidence file, for whoever may read the
- * obligation (its grantees and the community's stewards); 404 when there is none or it was not uploaded.
+ * obligation (its grantees and the community's stewards); 404 when there is none or it was not uploaded
+ * (in full); 422 `evidence_file_too_large` when the upload exceeds the cap (it is deleted). The first
+ * fetch seals the file (`sealEvidenceFile`): only the sealed copy is ever served.
  */
 export async function evidenceFile(ctx: Ctx, store: ObjectStore, id: string) {
-  const o = await loadObligation(ctx, id);
-  const e = o.row.obligation.evidence;
-  if (!e?.fileKey || !(await store.head(e.fileKey))) throw notFound('evidence_file');
-  return store.signGet(e.fileKey, { filename: e.fileName, contentType: e.fileType });
+  const out = await ctx.db.transaction(async (tx) => {
+    const t = { ...ctx, db: tx };
+    const o = await loadObligation(t, id, { lock: true });
+    const sealed = await sealEvidenceFile(t, store, o.row.obligation);
+    if (!sealed) throw notFound('evidence_file');
+    const e = sealed.evidence;
+    return {
+      signed: await store.signGet(e.fileKey!, { filename: e.fileName, contentType: e.fileType }),
+      stale: sealed.stale,
+    };
+  });
+  await dropObjects(store, out.stale);
+  return out.signed;
 }
 
 /**
@@ -196,10 +308,11 @@ async function scheduleNext(t: Ctx, o: LoadedObligation) {
 /**
  * A steward's act on an open obligation, audited in the act's transaction on the locked row:
  * - `verify`: the submitted evidence meets the term → fulfilled (no evidence yet: 409 `evidence_missing`;
- *   a file not uploaded: 409 `evidence_file_missing`);
+ *   a file not uploaded in full: 409 `evidence_file_missing`; over the cap: 422 `evidence_file_too_large`,
+ *   and it is deleted). The file verified is the sealed copy, its size and SHA-256 recorded;
  * - `waive`: the community releases the grantee from it, with a reason → waived;
- * - `reject`: the evidence does not meet the term, with a reason → the evidence is cleared and the
- *   obligation stays open (pending, or overdue past its due date).
+ * - `reject`: the evidence does not meet the term, with a reason → the evidence is cleared (its file
+ *   deleted after the commit) and the obligation stays open (pending, or overdue past its due date).
  * Verifying or waiving a recurring obligation schedules its next instance.
  */
 export async function actOnObligation(
@@ -209,7 +322,7 @@ export async function actOnObligation(
   action: 'verify' | 'waive' | 'reject',
   input: VerifyObligation & Partial<ObligationReason>,
 ) {
-  return ctx.db.transaction(async (tx) => {
+  const out = await ctx.db.transaction(async (tx) => {
     const t = { ...ctx, db: tx };
     const o = await loadObligation(t, id, { lock: true });
     const verb = { verify: 'verified', waive: 'waived', reject: 'sent back' }[action];
@@ -223,13 +336,19 @@ export async function actOnObligation(
           ? 'No evidence has been submitted for this obligation: it cannot be verified (waive it instead).'
           : 'No evidence has been submitted for this obligation: there is nothing to send back.',
       );
-    // A file is evidence only once its bytes are in the store, as announced.
-    const fileKey = ob.evidence?.fileKey;
-    if (action === 'verify' && fileKey && (await store.head(fileKey))?.size !== ob.evidence?.fileSize)
-      throw conflict(
-        'evidence_file_missing',
-        'The evidence file has not been uploaded (or not in full): it cannot be verified yet.',
-      );
+    // A file is evidence only once its bytes are in the store, as announced, and sealed.
+    let evidence = ob.evidence;
+    let stale: string[] = [];
+    if (action === 'verify' && evidence?.fileKey) {
+      const sealed = await sealEvidenceFile(t, store, ob);
+      if (!sealed)
+        throw conflict(
+          'evidence_file_missing',
+          'The evidence file has not been uploaded (or not in full): it cannot be verified yet.',
+        );
+      ({ evidence, stale } = sealed);
+    }
+    if (action === 'reject') stale = objectsOf(evidence);
     const me = ctx.actor.kind === 'user' ? ctx.actor.userId : null;
     let next: repo.ObligationRow | undefined;
     if (action === 'reject') {
@@ -252,14 +371,18 @@ export async function actOnObligation(
         dueAt: ob.dueAt?.toISOString() ?? null,
         ...(action === 'verify'
           ? {
-              link: ob.evidence?.link ?? null,
-              derivedWorkId: ob.evidence?.derivedWorkId ?? null,
-              fileKey: fileKey ?? null,
+              given: evidence ? kindsGiven(evidence) : [],
+              link: linkForAudit(evidence?.link),
+              derivedWorkId: evidence?.derivedWorkId ?? null,
+              // The bytes verified: what the sealed copy holds, and will hold.
+              file: evidence?.fileKey ? { size: evidence.fileSize, sha256: evidence.fileSha256 } : null,
             }
           : { reason: input.reason }),
         ...(next ? { next: { id: next.id, dueAt: next.dueAt?.toISOString() } } : {}),
       },
     });
-    return { ...(await loadObligation(t, id)), next };
+    return { ...(await loadObligation(t, id)), next, stale };
   });
+  await dropObjects(store, out.stale);
+  return out;
 }

@@ -14,8 +14,14 @@ export interface ObjectStore {
   readonly bucket: string;
   /** Creates the bucket if it does not exist. */
   ensureBucket(): Promise<void>;
-  /** A signed PUT the client uses to upload exactly `size` bytes of `contentType`. */
-  signPut(key: string, opts: { contentType: string; size: number }): Promise<SignedRequest>;
+  /**
+   * A signed PUT the client uses to upload exactly `size` bytes of `contentType`. With `exactSize` the
+   * `content-length` is signed too, so the store itself refuses a body of any other size.
+   */
+  signPut(
+    key: string,
+    opts: { contentType: string; size: number; exactSize?: boolean },
+  ): Promise<SignedRequest>;
   /** A signed GET; `filename` sets the download's Content-Disposition. */
   signGet(key: string, opts: { filename?: string; contentType?: string }): Promise<SignedRequest>;
   /** Size of the stored object, or null when there is none. */
@@ -35,5 +41,7 @@ export interface ObjectStore {
   /** Drops an open multipart upload and its parts (S3 AbortMultipartUpload). */
   abortMultipart(key: string, uploadId: string): Promise<void>;
   put(key: string, body: Buffer | Uint8Array | string, contentType: string): Promise<void>;
+  /** Copies an object within the bucket (S3 CopyObject). */
+  copy(from: string, to: string): Promise<void>;
   delete(key: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -77,6 +78,7 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     query: Record<string, string>,
     headers: Record<string, string>,
+    signedHeaders?: Record<string, string>,
   ): Promise<SignedRequest> {
     const hostname = this.pathStyle ? this.base.hostname : `${this.bucket}.${this.base.hostname}`;
     const host = this.base.port ? `${hostname}:${this.base.port}` : hostname;
@@ -91,6 +93,7 @@ export class S3ObjectStore implements ObjectStore {
       host,
       path,
       query,
+      ...(signedHeaders ? { headers: signedHeaders } : {}),
       region: this.settings.region,
       service: 's3',
       accessKeyId: this.settings.accessKeyId,
@@ -106,8 +109,13 @@ export class S3ObjectStore implements ObjectStore {
     };
   }
 
-  signPut(key: string, opts: { contentType: string; size: number }): Promise<SignedRequest> {
-    return this.sign('PUT', key, {}, { 'content-type': opts.contentType });
+  signPut(
+    key: string,
+    opts: { contentType: string; size: number; exactSize?: boolean },
+  ): Promise<SignedRequest> {
+    // A signed content-length is not among the headers to set: clients (browsers must) send the body's own.
+    const signed = opts.exactSize ? { 'content-length': String(opts.size) } : undefined;
+    return this.sign('PUT', key, {}, { 'content-type': opts.contentType }, signed);
   }
 
   signGet(key: string, opts: { filename?: string; contentType?: string }): Promise<SignedRequest> {
@@ -182,6 +190,16 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | Uint8Array | string, contentType: string): Promise<void> {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: to,
+        CopySource: `${this.bucket}/${encodeKey(from)}`,
+      }),
     );
   }
 

@@ -161,6 +161,11 @@ export const obligations = pgTable(
       fileName?: string;
       fileSize?: number;
       fileType?: string;
+      /**
+       * Set once the file is sealed (first fetched or verified): `fileKey` is then a server-made copy no
+       * signed PUT names, and this its SHA-256 (hex).
+       */
+      fileSha256?: string;
       /** A derived work registered under the grant that meets the term (share-model, share-derived-data). */
       derivedWorkId?: string;
     }>(),

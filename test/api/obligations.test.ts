@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_EVIDENCE_FILE } from '../../api/obligations/obligations.schema.ts';
 import { auditEvents, derivedWorks, obligations } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { publishRelease } from '../helpers/publish.ts';
@@ -63,7 +65,16 @@ describe('obligations and derived works', () => {
     };
   };
   const events = (subjectId: string) =>
-    app.database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, subjectId));
+    app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, subjectId))
+      // In the log's order: PostgreSQL returns rows in no set order without it.
+      .orderBy(auditEvents.seq);
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  /** The evidence as stored (its file's storage key is the server's, never shown). */
+  const storedEvidence = async (id: string) =>
+    (await app.database.db.select().from(obligations).where(eq(obligations.id, id)))[0].evidence;
 
   /** A new user whose request on `ob` the steward approved: the grant id and the user. */
   async function grantee(email: string, scopes?: string[]) {
@@ -467,22 +478,131 @@ describe('obligations and derived works', () => {
     const none = await app.api(`/obligations/${del.id}/evidence/file`, { token: steward.token });
     expect([none.status, (await none.json()).code]).toEqual([404, 'evidence_file_not_found']);
 
+    // The signed PUT names the announced length: the store itself refuses a body of any other size.
+    const longer = Buffer.concat([bytes, Buffer.alloc(1000, 'x')]);
+    const wrong = await fetch(ob.upload.url, { method: 'PUT', headers: ob.upload.headers, body: longer });
+    expect(wrong.status).toBe(403);
     const put = await fetch(ob.upload.url, { method: 'PUT', headers: ob.upload.headers, body: bytes });
     expect(put.status).toBe(200);
+    const upload = (await storedEvidence(del.id))!.fileKey!;
     for (const who of [steward, user]) {
       const got = await app.api(`/obligations/${del.id}/evidence/file`, { token: who.token });
       expect(got.status).toBe(302);
       const body = Buffer.from(await (await fetch(got.headers.get('location')!)).arrayBuffer());
       expect(body.equals(bytes)).toBe(true);
     }
+    // The first fetch sealed the file: a server-made copy with its SHA-256; the upload is gone.
+    const sealed = (await storedEvidence(del.id))!;
+    expect(sealed.fileKey).not.toBe(upload);
+    expect(sealed.fileSha256).toBe(sha(bytes));
+    expect(await app.store.head(upload)).toBeNull();
+    // Bytes swapped later through the still-valid URL (same size) are never served nor verified.
+    const swapped = Buffer.from('%PDF-1.4 nothing was deleted, ha\n');
+    expect(swapped.length).toBe(bytes.length);
+    const swap = await fetch(ob.upload.url, { method: 'PUT', headers: ob.upload.headers, body: swapped });
+    expect(swap.status).toBe(200);
+    const again = await app.api(`/obligations/${del.id}/evidence/file`, { token: steward.token });
+    const served = Buffer.from(await (await fetch(again.headers.get('location')!)).arrayBuffer());
+    expect(served.equals(bytes)).toBe(true);
     for (const who of [outsider, stewardElsewhere]) {
       const got = await app.api(`/obligations/${del.id}/evidence/file`, { token: who.token });
       expect([got.status, (await got.json()).code]).toEqual([404, 'obligation_not_found']);
     }
     const ok = await post(`/obligations/${del.id}/verify`, steward.token);
     expect([ok.status, (await ok.json()).status]).toEqual([200, 'fulfilled']);
-    const [submitted] = await events(del.id);
-    expect(submitted.details).toMatchObject({ file: { name: 'deletion.pdf', size: bytes.length } });
+    const log = await events(del.id);
+    expect(log.map((e) => [e.action, e.details])).toEqual([
+      [
+        'obligation.evidence_submitted',
+        expect.objectContaining({ given: ['text', 'file'], text: true, file: { size: bytes.length } }),
+      ],
+      [
+        'obligation.verified',
+        expect.objectContaining({
+          given: ['text', 'file'],
+          file: { size: bytes.length, sha256: sha(bytes) },
+        }),
+      ],
+    ]);
+    // Neither the file's name nor the statement is in the append-only log.
+    expect(JSON.stringify(log)).not.toMatch(/deletion\.pdf|Certificate attached/);
+  });
+
+  it('an evidence file over the cap is refused at verify (422) and deleted; the obligation stays open', async () => {
+    const { user, grantId } = await grantee('big@test.org');
+    const del = await byKind(grantId, user.token, 'delete-at-end');
+    const res = await post(`/obligations/${del.id}/evidence`, user.token, {
+      file: { name: 'huge.pdf', size: 10, mediaType: 'application/pdf' },
+    });
+    expect(res.status).toBe(200);
+    // As a store that ignores the signed length would let it: more than the cap under the upload's key.
+    const key = (await storedEvidence(del.id))!.fileKey!;
+    await app.store.put(key, Buffer.alloc(MAX_EVIDENCE_FILE + 1), 'application/pdf');
+    const before = await counts();
+    const v = await post(`/obligations/${del.id}/verify`, steward.token);
+    expect([v.status, (await v.json()).code]).toEqual([422, 'evidence_file_too_large']);
+    expect(await app.store.head(key)).toBeNull();
+    expect(await counts()).toEqual(before);
+    expect(await byKind(grantId, user.token, 'delete-at-end')).toMatchObject({
+      status: 'pending',
+      evidenceSubmitted: true,
+    });
+    // Fetching it is refused the same way, before any copy is made.
+    await app.store.put(key, Buffer.alloc(MAX_EVIDENCE_FILE + 1), 'application/pdf');
+    const f = await app.api(`/obligations/${del.id}/evidence/file`, { token: steward.token });
+    expect([f.status, (await f.json()).code]).toEqual([422, 'evidence_file_too_large']);
+    expect(await app.store.head(key)).toBeNull();
+  });
+
+  it('a replaced or sent-back evidence file is deleted from the store', async () => {
+    const { user, grantId } = await grantee('stale@test.org');
+    const del = await byKind(grantId, user.token, 'delete-at-end');
+    const give = async (body: string) => {
+      const ob = await (
+        await post(`/obligations/${del.id}/evidence`, user.token, {
+          file: { name: 'c.txt', size: body.length, mediaType: 'text/plain' },
+        })
+      ).json();
+      const put = await fetch(ob.upload.url, { method: 'PUT', headers: ob.upload.headers, body });
+      expect(put.status).toBe(200);
+      return (await storedEvidence(del.id))!.fileKey!;
+    };
+    const first = await give('first copy');
+    expect(await app.store.head(first)).toEqual({ size: 10 });
+    const second = await give('second copy');
+    expect(await app.store.head(first)).toBeNull();
+    expect(await app.store.head(second)).toEqual({ size: 11 });
+    // Sealed by the steward's fetch, then sent back: the copy goes too.
+    expect((await app.api(`/obligations/${del.id}/evidence/file`, { token: steward.token })).status).toBe(
+      302,
+    );
+    const sealed = (await storedEvidence(del.id))!.fileKey!;
+    expect(await app.store.head(sealed)).toEqual({ size: 11 });
+    const r = await post(`/obligations/${del.id}/reject`, steward.token, { reason: 'Unsigned.' });
+    expect(r.status).toBe(200);
+    expect(await app.store.head(sealed)).toBeNull();
+    expect(await app.store.head(second)).toBeNull();
+  });
+
+  it('the audit log keeps a hash and the host of an evidence link, never the link', async () => {
+    const { user, grantId } = await grantee('secret@test.org');
+    const share = await byKind(grantId, user.token, 'share-model');
+    const link = 'https://drive.example.com/s/SHARETOKEN123?key=hunter2';
+    expect((await post(`/obligations/${share.id}/evidence`, user.token, { link })).status).toBe(200);
+    expect((await post(`/obligations/${share.id}/verify`, steward.token)).status).toBe(200);
+    const log = await events(share.id);
+    expect(log.map((e) => [e.action, e.details])).toEqual([
+      [
+        'obligation.evidence_submitted',
+        expect.objectContaining({ given: ['link'], link: { sha256: sha(link), host: 'drive.example.com' } }),
+      ],
+      [
+        'obligation.verified',
+        expect.objectContaining({ given: ['link'], link: { sha256: sha(link), host: 'drive.example.com' } }),
+      ],
+    ]);
+    const all = await app.database.db.select().from(auditEvents);
+    expect(JSON.stringify(all)).not.toMatch(/SHARETOKEN123|hunter2/);
   });
 
   it('is documented in the OpenAPI description', async () => {

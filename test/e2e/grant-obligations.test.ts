@@ -45,6 +45,8 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
         { kind: 'contribute-funds', timing: 'before-download', evidence: 'text' },
         { kind: 'share-model', timing: 'after-grant', dueDays: 60, evidence: 'link' },
         { kind: 'delete-at-end', timing: 'at-end', evidence: 'file' },
+        // Asks for a text: no derived work (a paper either) can be its evidence.
+        { kind: 'publish-results', timing: 'at-end', evidence: 'text' },
       ],
       decision: { rule: 'single' },
       fields: [],
@@ -108,7 +110,16 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
     // A model that meets the share-model term, registered from the same page.
     const g = await (await app.api(`/grants/${grantId}`, { token: builder.token })).json();
     const share = g.obligations.find((o: { kind: string }) => o.kind === 'share-model');
+    // Only obligations a work of the kind can be the evidence of are offered (the API refuses others):
+    // none for a paper (publish-results asks for a text), the link-evidenced share-model for a model.
+    await b.page.getByLabel('Kind').selectOption('paper');
+    expect(await b.page.getByLabel(/meets this obligation/).count()).toBe(0);
     await b.page.getByLabel('Kind').selectOption('model');
+    const offered = b.page.getByLabel(/meets this obligation/).locator('option');
+    expect(await offered.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      '',
+      share.id,
+    ]);
     await b.page.getByLabel('Title').fill('Song-BERT');
     await b.page.locator('#w-url').fill('https://models.example.org/song-bert');
     await b.page.getByLabel(/meets this obligation/).selectOption(share.id);
@@ -117,6 +128,18 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
     await obligation(b.page, 'Share the trained model')
       .getByText(/Derived work: Song-BERT/)
       .waitFor();
+    // The evidence forms offer the work only where it can be evidence: not for a text or a file term.
+    const workSelect = (name: string) => obligation(b.page, name).getByLabel(/Or a derived work/);
+    expect(await workSelect('Share the trained model').locator('option').allTextContents()).toEqual([
+      '—',
+      'Song-BERT (model)',
+    ]);
+    for (const name of [
+      'Contribute funds (benefit sharing)',
+      'Delete the data at the end',
+      'Publish the results',
+    ])
+      expect(await workSelect(name).count()).toBe(0);
     // A file as evidence: its bytes go from the browser to the object store by the signed PUT.
     const del = obligation(b.page, 'Delete the data at the end');
     await del.getByLabel('File').setInputFiles({

@@ -23,6 +23,8 @@ describe('presignV4', () => {
           contentType: fc.option(fc.constantFrom('text/csv', 'application/octet-stream; x=1'), {
             nil: undefined,
           }),
+          // A signed `content-length` (evidence uploads): the store refuses a body of another size.
+          contentLength: fc.option(fc.integer({ min: 1, max: 50_000_000 }), { nil: undefined }),
         }),
         async (c) => {
           const path = `/bucket/${c.key.map(encode).join('/')}`;
@@ -45,7 +47,11 @@ describe('presignV4', () => {
               port: port ? Number(port) : undefined,
               path,
               query: { ...query },
-              headers: { host: c.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+              headers: {
+                host: c.host,
+                'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+                ...(c.contentLength ? { 'content-length': String(c.contentLength) } : {}),
+              },
             },
             { expiresIn: c.expiresIn, signingDate: c.now },
           );
@@ -54,6 +60,7 @@ describe('presignV4', () => {
             host: c.host,
             path,
             query,
+            ...(c.contentLength ? { headers: { 'content-length': String(c.contentLength) } } : {}),
             region: c.region,
             service: 's3',
             accessKeyId: c.accessKeyId,

@@ -3,6 +3,7 @@
  * shared/design/API.md. Fields the server may add are allowed; none listed here may be renamed.
  */
 
+import { type DerivedWorkKind, derivedWorkKinds } from '$policies/derived-works.ts';
 import type {
   AccessRequestSubject,
   DatasetSubject,
@@ -516,8 +517,8 @@ export interface Grant {
   };
 }
 
-export type DerivedWorkKind = 'model' | 'dataset' | 'paper' | 'application';
-export const DERIVED_WORK_KINDS: DerivedWorkKind[] = ['model', 'dataset', 'paper', 'application'];
+export type { DerivedWorkKind };
+export const DERIVED_WORK_KINDS: DerivedWorkKind[] = [...derivedWorkKinds];
 
 export interface DerivedWork {
   id: string;
