@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signedInPage } from '../helpers/browser-session.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 
 const shots = 'test-results';
@@ -36,24 +37,8 @@ describe('browser: the access loop — request, review, grant, download', () => 
 
   /** A new browser context signed in at the development IdP as the demo account named `who`. */
   async function signedIn(who: RegExp): Promise<Page> {
-    const context = await browser.newContext({ acceptDownloads: true });
+    const { context, page } = await signedInPage(browser, app.url, who, problems, { acceptDownloads: true });
     contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(app.url);
-    await page.getByRole('link', { name: 'Sign in' }).first().click();
-    if (!page.url().includes('/oidc/interaction/'))
-      await page
-        .getByRole('link', { name: /sign in/i })
-        .last()
-        .click();
-    await page.waitForURL(/\/oidc\/interaction\//);
-    await page.getByRole('button', { name: who }).click();
-    await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/oidc'));
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     return page;
   }
 

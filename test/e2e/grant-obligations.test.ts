@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signedInPage } from '../helpers/browser-session.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { publishRelease } from '../helpers/publish.ts';
 
@@ -70,23 +71,8 @@ describe('browser: a grantee fulfils an obligation, the steward verifies it', ()
   });
 
   async function signIn(who: RegExp) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
     const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(app.url);
-    await page.getByRole('link', { name: 'Sign in' }).first().click();
-    if (!page.url().includes('/oidc/interaction/'))
-      await page
-        .getByRole('link', { name: /sign in/i })
-        .last()
-        .click();
-    await page.waitForURL(/\/oidc\/interaction\//);
-    await page.getByRole('button', { name: who }).click();
-    await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/oidc'));
+    const { page } = await signedInPage(browser, app.url, who, problems);
     return { page, problems };
   }
 

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertMany } from '../../api/notifications/notifications.repo.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signedInPage } from '../helpers/browser-session.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 
 /** The inbox page in chromium: the signed-in user's notifications, marking one read, then all. */
@@ -43,30 +44,20 @@ describe('browser: the inbox', () => {
         link: '/',
       },
     ]);
-    const page = await (await browser.newContext()).newPage();
     const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(`${app.url}/signin`);
-    const toIdp = page.getByRole('link', { name: /sign in/i }).last();
-    if (!page.url().includes('/oidc/interaction/')) await toIdp.click();
-    await page.waitForURL(/\/oidc\/interaction\//);
-    await page.getByRole('button', { name: /Sam Steward/ }).click();
-    await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/oidc'));
+    const { page } = await signedInPage(browser, app.url, /Sam Steward/, problems);
 
     await page.goto(`${app.url}/inbox`);
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-    await page.getByText('2 unread').waitFor();
+    await page.getByText('2 unread', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'Second request to review' }).waitFor();
     expect(await page.getByText('Not for Sam').count()).toBe(0);
     await page.screenshot({ path: 'test-results/inbox.png', fullPage: true });
 
     await page.getByRole('button', { name: /Mark read.*Second request to review/ }).click();
-    await page.getByText('1 unread').waitFor();
+    await page.getByText('1 unread', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Mark all read' }).click();
-    await page.getByText('0 unread').waitFor();
+    await page.getByText('0 unread', { exact: true }).waitFor();
     await page.getByLabel('Unread only').check();
     await page.getByText('Nothing unread.').waitFor();
     expect(problems).toEqual([]);
