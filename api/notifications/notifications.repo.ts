@@ -24,7 +24,10 @@ export function listVisible(
   f: { unread?: boolean; after?: { createdAt: string; id: string }; limit: number },
 ) {
   return db
-    .select({ n: notifications, createdAtKey: sql<string>`${notifications.createdAt}::text` })
+    .select({
+      n: notifications,
+      createdAtKey: sql<string>`to_char(${notifications.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(notifications)
     .where(
       and(
