@@ -18,3 +18,12 @@ export const WebUrl = z
   .trim()
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, message: 'use an http:// or https:// address' }));
+
+/**
+ * A timestamp inside an opaque paging cursor: an ISO 8601 UTC date-time (`…Z`, any fraction) that is a
+ * real calendar date and time (no 2024-02-30 or 25:00) and that PostgreSQL's timestamptz accepts (no
+ * year 0000). A cursor that fails it is a 400, never a database error.
+ */
+export const CursorTime = z.iso
+  .datetime()
+  .refine((t) => !t.startsWith('0000') && Number.isFinite(Date.parse(t)), 'not a valid time');

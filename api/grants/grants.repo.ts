@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/index.ts';
 import {
@@ -148,18 +148,27 @@ export async function updateGrant(db: Db, id: string, values: Partial<typeof gra
   return row;
 }
 
-/** Moves the pending at-end obligations of a grant to its new end (after a renewal). */
+/**
+ * Moves the open at-end obligations of a grant to its new end (after a renewal), returning those moved:
+ * the pending ones, and those marked overdue with no evidence given (e.g. by a job before the rule that
+ * leaves at-end terms of ended grants alone), which become pending again. Otherwise a renewed grant would
+ * stay paused by a term that is only due at its new end. Overdue ones with evidence await the steward.
+ */
 export function moveAtEndObligations(db: Db, grantId: string, dueAt: Date) {
   return db
     .update(obligations)
-    .set({ dueAt, updatedAt: sql`now()` })
+    .set({ dueAt, status: 'pending', updatedAt: sql`now()` })
     .where(
       and(
         eq(obligations.grantId, grantId),
         eq(obligations.timing, 'at-end'),
-        eq(obligations.status, 'pending'),
+        or(
+          eq(obligations.status, 'pending'),
+          and(eq(obligations.status, 'overdue'), isNull(obligations.submittedAt)),
+        ),
       ),
-    );
+    )
+    .returning({ id: obligations.id });
 }
 
 /**

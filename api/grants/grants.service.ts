@@ -270,7 +270,12 @@ export async function actOnGrant(
       values.status = 'active';
       details.expiresAt = expiresAt.toISOString();
       details.previousExpiresAt = g.row.grant.expiresAt.toISOString();
-      await repo.moveAtEndObligations(tx, id, expiresAt);
+      const moved = await repo.moveAtEndObligations(tx, id, expiresAt);
+      const reopened = moved.filter((m) =>
+        g.obligations.some((o) => o.id === m.id && o.status === 'overdue'),
+      );
+      // Recorded with the renewal: these were overdue (no evidence) and are pending again, due at the new end.
+      if (reopened.length) details.obligationsReopened = reopened.map((m) => m.id);
     }
     details.to = values.status;
     await repo.updateGrant(tx, id, values);

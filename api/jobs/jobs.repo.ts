@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { datasets, grants, notifications, obligations } from '../../db/schema/index.ts';
 
@@ -42,8 +42,10 @@ export function expireGrants(tx: Db, now: Date, limit: number) {
 /**
  * Marks `overdue` up to `limit` pending obligations past their due date, returning them. Left alone:
  * `before-download` terms (a condition of downloading, checked by the grants-in-force query, not a duty
- * that can be late), obligations whose evidence awaits the steward's verification, and those of revoked
- * grants.
+ * that can be late), obligations whose evidence awaits the steward's verification, those of revoked
+ * grants, and `at-end` terms of grants no longer active and unexpired: an at-end term falls due when the
+ * grant ends, when downloads stop anyway, so marking it overdue would pause nothing but a renewal (which
+ * moves it to the new end). It stays pending, past its date, until it is met, waived or moved.
  */
 export function markOverdue(tx: Db, now: Date, limit: number) {
   const due = tx
@@ -57,6 +59,7 @@ export function markOverdue(tx: Db, now: Date, limit: number) {
         ne(obligations.timing, 'before-download'),
         isNull(obligations.submittedAt),
         ne(grants.status, 'revoked'),
+        or(ne(obligations.timing, 'at-end'), and(eq(grants.status, 'active'), gt(grants.expiresAt, now))),
       ),
     )
     .orderBy(asc(obligations.dueAt))

@@ -15,8 +15,13 @@ export const DUE_SOON_DAYS = 7;
 export const EXPIRING_DAYS = 14;
 /** Rows per transaction; a step repeats until a batch comes back short. */
 const BATCH = 200;
-/** How long a claimed e-mail is reserved for the process sending it. */
-const MAIL_LEASE_SECONDS = 120;
+/**
+ * How long a claimed e-mail is reserved for the process sending it, from the database's clock when it
+ * is claimed and again right before it is sent (one send: the SMTP timeouts, at most ~50 s, fit in it).
+ */
+export const MAIL_LEASE_SECONDS = 120;
+/** E-mails claimed at a time (each is renewed before its send, so a slow batch loses no lease). */
+export const MAIL_BATCH = 10;
 
 export interface JobOptions {
   /** The time the run acts at (tests pass a later one to let time pass). */
@@ -26,6 +31,8 @@ export interface JobOptions {
   /** Makes the notifications' links absolute in e-mails. */
   publicUrl: string;
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Aborted when the process stops: the run ends between steps and between e-mails. */
+  signal?: AbortSignal;
 }
 
 export interface JobReport {
@@ -36,6 +43,8 @@ export interface JobReport {
   notified: number;
   emailed: number;
   emailFailed: number;
+  /** E-mails claimed but taken over by another process before this one sent them (not sent here). */
+  emailSkipped: number;
 }
 
 const fmt = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'no date');
@@ -56,11 +65,21 @@ const termName = (kind: string) => kind.replace(/-/g, ' ');
 export async function runJobs(db: Db, opts: JobOptions): Promise<JobReport> {
   const now = opts.now ?? new Date();
   const ctx = systemCtx(`jobs-${randomUUID()}`);
-  const report: JobReport = { led: true, expired: 0, overdue: 0, notified: 0, emailed: 0, emailFailed: 0 };
+  const report: JobReport = {
+    led: true,
+    expired: 0,
+    overdue: 0,
+    notified: 0,
+    emailed: 0,
+    emailFailed: 0,
+    emailSkipped: 0,
+  };
+  const stopping = () => opts.signal?.aborted === true;
 
   /** Runs `step` in lock-holding transactions until it returns fewer than BATCH rows (the next run goes on). */
   const repeat = async (step: (tx: Db) => Promise<number>) => {
     for (let i = 0; i < 50; i++) {
+      if (stopping()) return;
       const n = await db.transaction(async (tx) => ((await repo.tryLead(tx)) ? step(tx) : undefined));
       if (n === undefined) report.led = false;
       if (n === undefined || n < BATCH) return;
@@ -196,7 +215,8 @@ export async function runJobs(db: Db, opts: JobOptions): Promise<JobReport> {
       return rows.length;
     });
 
-  if (opts.mailer) await deliver(db, opts.mailer, now, opts.publicUrl, report, opts.logger);
+  if (opts.mailer && !stopping())
+    await deliver(db, opts.mailer, now, opts.publicUrl, report, stopping, opts.logger);
   return report;
 }
 
@@ -204,38 +224,61 @@ export async function runJobs(db: Db, opts: JobOptions): Promise<JobReport> {
 export const retryDelayMs = (attempts: number) =>
   Math.min(60_000 * 2 ** Math.max(0, attempts - 1), 6 * 3_600_000);
 
-/** Sends the outbox: claims a batch (committed), sends each message, records the outcome. */
+/**
+ * Sends the outbox: claims a small batch (committed), then for each message renews its lease, sends it
+ * and records the outcome, all only while this process still holds the row (its lease token). A message
+ * whose lease was taken over (this process stalled past it) is left to its new holder. Stops between
+ * messages when `stopping()`, giving back the rows it claimed and did not try. At-least-once: a message
+ * sent just as its lease passed may be sent again by the process that took it over.
+ */
 async function deliver(
   db: Db,
   mailer: Mailer,
   now: Date,
   publicUrl: string,
   report: JobReport,
+  stopping: () => boolean,
   logger?: Pick<Logger, 'warn' | 'error'>,
 ) {
-  for (let round = 0; round < 20; round++) {
-    const batch = await notificationsRepo.claimOutbox(db, now, 50, MAIL_LEASE_SECONDS);
-    for (const { n, to } of batch) {
+  for (let round = 0; round < 100; round++) {
+    if (stopping()) return;
+    const batch = await notificationsRepo.claimOutbox(db, now, MAIL_BATCH, MAIL_LEASE_SECONDS);
+    for (const [i, { n, lease: claimed, to }] of batch.entries()) {
+      if (stopping()) {
+        for (const rest of batch.slice(i)) await notificationsRepo.releaseClaim(db, rest.n.id, rest.lease);
+        return;
+      }
+      const lease = await notificationsRepo.renewLease(db, n.id, claimed, MAIL_LEASE_SECONDS);
+      if (!lease) {
+        report.emailSkipped++;
+        continue;
+      }
       try {
         await mailer.send({
           to: to.email,
           subject: n.title,
           text: `${n.body}\n\n${publicUrl}${n.link}\n\n— Steward. Your notifications: ${publicUrl}/inbox\n`,
         });
-        await notificationsRepo.markEmailed(db, n.id, new Date());
-        report.emailed++;
       } catch (err) {
         report.emailFailed++;
         logger?.warn({ err, notificationId: n.id, attempts: n.emailAttempts }, 'e-mail not sent; will retry');
         await notificationsRepo.markEmailFailed(
           db,
           n.id,
+          lease,
           new Date(now.getTime() + retryDelayMs(n.emailAttempts)),
           err instanceof Error ? err.message : String(err),
         );
+        continue;
       }
+      report.emailed++;
+      if (!(await notificationsRepo.markEmailed(db, n.id, lease, new Date())))
+        logger?.warn(
+          { notificationId: n.id },
+          'e-mail sent after its lease passed: another process may send it again',
+        );
     }
-    if (batch.length < 50) return;
+    if (batch.length < MAIL_BATCH) return;
   }
 }
 
@@ -247,6 +290,8 @@ export class Jobs {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** Aborted by `stop()`: the run in progress ends between steps and e-mails instead of finishing. */
+  private halt = new AbortController();
 
   constructor(
     private readonly db: Db,
@@ -255,6 +300,7 @@ export class Jobs {
 
   start(): this {
     this.stopped = false;
+    if (this.halt.signal.aborted) this.halt = new AbortController();
     const loop = () => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {
@@ -267,15 +313,19 @@ export class Jobs {
     return this;
   }
 
-  /** One run now (tests, the CLI); runs never overlap within a process. */
+  /** One run now (tests); runs never overlap within a process. After `stop()` a run does nothing. */
   runOnce(now?: Date): Promise<JobReport> {
-    const next = this.running.then(() => runJobs(this.db, { ...this.opts, now: now ?? new Date() }));
+    const next = this.running.then(() =>
+      runJobs(this.db, { ...this.opts, now: now ?? new Date(), signal: this.halt.signal }),
+    );
     this.running = next.catch(() => {});
     return next;
   }
 
+  /** Stops the timer and the run in progress (after the step or e-mail at hand), then closes the mailer. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     clearTimeout(this.timer);
     await this.running;
     this.opts.mailer?.close();

@@ -24,7 +24,10 @@ export function listVisible(
   f: { unread?: boolean; after?: { createdAt: string; id: string }; limit: number },
 ) {
   return db
-    .select({ n: notifications, createdAtKey: sql<string>`${notifications.createdAt}::text` })
+    .select({
+      n: notifications,
+      createdAtKey: sql<string>`to_char(${notifications.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(notifications)
     .where(
       and(
@@ -90,11 +93,27 @@ const MAIL_MAX_AGE = '7 days';
 export const MAIL_MAX_ATTEMPTS = 8;
 
 /**
+ * A claimed row's lease: its end, in whole milliseconds so that the JS Date read back compares equal in
+ * SQL. It is also the claim's token: each claim or renewal writes a new end (from the database's clock,
+ * at that moment), so a process whose lease passed and was taken over finds the row changed and records
+ * nothing over the new holder's claim.
+ */
+const leaseEnd = (seconds: number) =>
+  sql`date_trunc('milliseconds', now()) + make_interval(secs => ${seconds})`;
+
+/** The row is still claimed by the holder of `lease` (and not sent). */
+const holds = (id: string, lease: Date) =>
+  and(eq(notifications.id, id), eq(notifications.emailNextAt, lease), isNull(notifications.emailedAt));
+
+/**
  * Claims up to `limit` notifications to e-mail, in a short transaction of its own: those not yet sent,
- * not given up on, whose back-off or another process's lease has passed. Claiming counts the attempt and
- * leases the row for `leaseSeconds` (`FOR UPDATE SKIP LOCKED`: two processes never claim the same row),
- * so that the sending happens after commit, outside any transaction. A process that dies while sending
- * leaves its rows to be claimed again when the lease ends (at-least-once delivery).
+ * not given up on, whose back-off or another process's lease has passed by `now` (the run's time).
+ * Claiming counts the attempt and leases the row until `leaseSeconds` after the database's clock at the
+ * claim (`FOR UPDATE SKIP LOCKED`: two processes never claim the same row at once), so that the sending
+ * happens after commit, outside any transaction. Each row's `emailNextAt` is its lease token (see
+ * `leaseEnd`): the sender renews it right before sending (`renewLease`) and records the outcome only
+ * while it still holds it. Delivery is at-least-once: a process that dies, or stalls past its lease
+ * while sending, leaves the row to be claimed and sent again by another.
  */
 export async function claimOutbox(db: Db, now: Date, limit: number, leaseSeconds: number) {
   const at = now.toISOString();
@@ -118,7 +137,7 @@ export async function claimOutbox(db: Db, now: Date, limit: number, leaseSeconds
       .update(notifications)
       .set({
         emailAttempts: sql`${notifications.emailAttempts} + 1`,
-        emailNextAt: sql`${at}::timestamptz + make_interval(secs => ${leaseSeconds})`,
+        emailNextAt: leaseEnd(leaseSeconds),
       })
       .where(
         inArray(
@@ -136,20 +155,47 @@ export async function claimOutbox(db: Db, now: Date, limit: number, leaseSeconds
           claimed.map((n) => n.userId),
         ),
       );
-    return claimed.map((n) => ({ n, to: people.find((p) => p.id === n.userId)! }));
+    return claimed.map((n) => ({ n, lease: n.emailNextAt!, to: people.find((p) => p.id === n.userId)! }));
   });
 }
 
-export async function markEmailed(db: Db, id: string, at: Date) {
-  await db
+/**
+ * Extends the lease of a row still held with `lease` to `leaseSeconds` from now (the database's clock),
+ * returning the new lease; undefined when the row was taken over by another process (or sent).
+ */
+export async function renewLease(db: Db, id: string, lease: Date, leaseSeconds: number) {
+  const [row] = await db
     .update(notifications)
-    .set({ emailedAt: at, emailNextAt: null, emailError: null })
-    .where(eq(notifications.id, id));
+    .set({ emailNextAt: leaseEnd(leaseSeconds) })
+    .where(holds(id, lease))
+    .returning({ lease: notifications.emailNextAt });
+  return row?.lease ?? undefined;
 }
 
-export async function markEmailFailed(db: Db, id: string, retryAt: Date, error: string) {
-  await db
+/** Records the e-mail sent, if the row is still held with `lease`; false when another process holds it. */
+export async function markEmailed(db: Db, id: string, lease: Date, at: Date) {
+  const rows = await db
+    .update(notifications)
+    .set({ emailedAt: at, emailNextAt: null, emailError: null })
+    .where(holds(id, lease))
+    .returning({ id: notifications.id });
+  return rows.length > 0;
+}
+
+/** Records a failed attempt and its back-off, if the row is still held with `lease`. */
+export async function markEmailFailed(db: Db, id: string, lease: Date, retryAt: Date, error: string) {
+  const rows = await db
     .update(notifications)
     .set({ emailNextAt: retryAt, emailError: error.slice(0, 500) })
-    .where(eq(notifications.id, id));
+    .where(holds(id, lease))
+    .returning({ id: notifications.id });
+  return rows.length > 0;
+}
+
+/** Gives back a claimed row not attempted (the process is stopping): free at once, the attempt uncounted. */
+export async function releaseClaim(db: Db, id: string, lease: Date) {
+  await db
+    .update(notifications)
+    .set({ emailNextAt: null, emailAttempts: sql`greatest(${notifications.emailAttempts} - 1, 0)` })
+    .where(holds(id, lease));
 }

@@ -6,6 +6,7 @@ import { notifications } from '../../db/schema/index.ts';
 import { accessibleWhere } from '../../policies/sql.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import type { RequestListRow } from '../access-requests/access-requests.repo.ts';
+import { CursorTime } from '../common.schema.ts';
 import type { Ctx } from '../context.ts';
 import { badRequest, notFound, unauthorized } from '../errors.ts';
 import * as repo from './notifications.repo.ts';
@@ -75,11 +76,9 @@ function me(ctx: Ctx) {
   return ctx.actor.userId;
 }
 
-// `t` is PostgreSQL's text of the row's created_at (microseconds kept, unlike a JS Date).
-const Cursor = z.strictObject({
-  t: z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/),
-  i: z.uuid(),
-});
+// `t` is the row's created_at in UTC ISO 8601 with microseconds (kept, unlike a JS Date): a real date and
+// time, so that PostgreSQL never meets one it refuses (a 500) — `2024-99-99 99:99:99` is a 400.
+const Cursor = z.strictObject({ t: CursorTime, i: z.uuid() });
 
 function decodeCursor(cursor: string) {
   const invalid = () => badRequest('invalid_cursor', 'The cursor is not one this API gave out.');

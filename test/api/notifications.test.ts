@@ -199,6 +199,25 @@ describe('notifications', () => {
       expect(res.status).toBe(400);
       expect((await res.json()).code).toBe(code);
     }
+    // Cursors with impossible times are refused before PostgreSQL sees them (it would raise 22008: a 500).
+    const cursor = (t: string) => Buffer.from(JSON.stringify({ t, i: mine[0].id })).toString('base64url');
+    for (const t of [
+      '2024-99-99 99:99:99',
+      '2024-99-99T99:99:99Z',
+      '2024-02-30T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T23:60:00Z',
+      '0000-01-01T00:00:00Z',
+      'yesterday',
+    ]) {
+      const res = await app.api(`/me/notifications?cursor=${cursor(t)}`, { token: w.requester.token });
+      expect(res.status, t).toBe(400);
+      expect((await res.json()).code).toBe('invalid_cursor');
+    }
+    // A real time pages from it.
+    expect((await inbox(w.requester, `?cursor=${cursor('2024-02-29T23:59:59.123456Z')}`)).items).toEqual([]);
+    expect((await inbox(w.requester, `?cursor=${cursor('2999-01-01T00:00:00Z')}`)).items).toHaveLength(3);
     const bad = await w.post('/me/notifications/not-an-id/read', w.requester.token);
     expect(bad.status).toBe(400);
     expect((await app.api('/me/notifications')).status).toBe(401);
