@@ -5,6 +5,7 @@ import { labelSuggestions, labelType } from '../../policies/local-contexts.ts';
 import { broaderChain } from '../../policies/purposes.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
+import { CursorTime } from '../common.schema.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
@@ -53,9 +54,9 @@ export async function getDataset(ctx: Ctx, slug: string) {
 // A plain listing's cursor is `{ t, i }`; a text query's adds its tier `k` (repo.SearchTier) and,
 // in tier 1, the rank `r`.
 const Cursor = z.union([
-  z.strictObject({ k: z.literal(1).optional(), r: z.number().finite(), t: z.iso.datetime(), i: z.uuid() }),
-  z.strictObject({ k: z.union([z.literal(2), z.literal(3)]), t: z.iso.datetime(), i: z.uuid() }),
-  z.strictObject({ t: z.iso.datetime(), i: z.uuid() }),
+  z.strictObject({ k: z.literal(1).optional(), r: z.number().finite(), t: CursorTime, i: z.uuid() }),
+  z.strictObject({ k: z.union([z.literal(2), z.literal(3)]), t: CursorTime, i: z.uuid() }),
+  z.strictObject({ t: CursorTime, i: z.uuid() }),
 ]);
 
 /** The opaque cursor: the sort key of a page's last row. */

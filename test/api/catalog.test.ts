@@ -297,6 +297,8 @@ describe('catalog search', () => {
       'not-a-cursor',
       '%%%',
       enc({ t: 'yesterday', i: '1' }),
+      // Well-formed ISO, but a time PostgreSQL refuses (year 0): a 400, not the database's error.
+      enc({ t: '0000-01-01T00:00:00Z', i: '00000000-0000-4000-8000-000000000000' }),
       enc({ t: '2026-01-01T00:00:00Z', i: 'x'.repeat(36) }),
       enc({ r: 'NaN', t: '2026-01-01T00:00:00Z', i: '00000000-0000-4000-8000-000000000000' }),
       enc([1, 2, 3]),
