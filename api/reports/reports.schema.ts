@@ -5,7 +5,10 @@ import { badRequest } from '../errors.ts';
 /** The longest period a report covers (its month list and SQL stay small). */
 export const MAX_PERIOD_DAYS = 3660;
 
-const IsoDate = z.iso.date();
+/** Days a report may name: wide enough for any record, inside what PostgreSQL and ISO strings both take. */
+const IsoDate = z.iso
+  .date()
+  .refine((d) => d >= '1970-01-01' && d <= '9998-12-31', 'between 1970-01-01 and 9998-12-31');
 
 /** A report's period: whole UTC days, `from` and `to` both included. */
 export interface Period {
@@ -32,7 +35,10 @@ function parseDate(name: string, value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   const r = IsoDate.safeParse(value);
   if (!r.success)
-    throw badRequest('invalid_date', `${name} must be a date, YYYY-MM-DD (got "${String(value)}").`);
+    throw badRequest(
+      'invalid_date',
+      `${name} must be a date, YYYY-MM-DD, between 1970-01-01 and 9998-12-31 (got "${String(value)}").`,
+    );
   return r.data;
 }
 

@@ -265,6 +265,8 @@ describe('community reports', () => {
       ['from=2026-13-01', 'invalid_date'],
       ['from=2026-02-30', 'invalid_date'],
       ['to=yesterday', 'invalid_date'],
+      ['from=0000-01-01&to=0000-06-01', 'invalid_date'],
+      ['from=9999-12-01&to=9999-12-31', 'invalid_date'],
       ['from=2026-01-01T00:00:00Z', 'invalid_date'],
       ['from=2026-07-01&to=2026-06-30', 'invalid_period'],
       ['from=1990-01-01&to=2026-06-30', 'invalid_period'],
