@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { accessibleWhere, anonymous, defineAbilityFor } from '../../policies/index.ts';
 import type { Ctx } from '../context.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import * as datasetsRepo from '../datasets/datasets.repo.ts';
 import { getDataset } from '../datasets/datasets.service.ts';
-import { badRequest } from '../errors.ts';
 import * as filesRepo from '../files/files.repo.ts';
 import * as releasesRepo from '../releases/releases.repo.ts';
 import * as repo from './catalog.repo.ts';
@@ -68,27 +68,15 @@ export async function datasetEntry(ctx: Ctx, slug: string): Promise<ExportEntry>
 }
 
 const PageCursor = z.strictObject({ s: z.string().min(1).max(200) });
-const encodePageCursor = (slug: string) => Buffer.from(JSON.stringify({ s: slug })).toString('base64url');
 
 /**
  * One page of the public catalog, in slug order, and the cursor of the next page (null on the last):
  * a harvester follows `next` links rather than fetching 100,000 datasets in one answer.
  */
 export async function publicCatalogPage(ctx: Pick<Ctx, 'db'>, q: CatalogPageQuery) {
-  let after: string | undefined;
-  if (q.cursor) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(q.cursor, 'base64url').toString());
-    } catch {
-      parsed = undefined;
-    }
-    const c = PageCursor.safeParse(parsed);
-    if (!c.success) throw badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
-    after = c.data.s;
-  }
+  const after = q.cursor ? decodeCursor(q.cursor, PageCursor).s : undefined;
   const entries = await publicCatalog(ctx, { after, limit: q.limit + 1 });
   const page = entries.slice(0, q.limit);
-  const next = entries.length > q.limit ? encodePageCursor(page[page.length - 1].d.slug) : null;
+  const next = entries.length > q.limit ? encodeCursor({ s: page[page.length - 1].d.slug }) : null;
   return { entries: page, next };
 }

@@ -8,6 +8,7 @@ import { record } from '../audit/audit.ts';
 import { CursorTime } from '../common.schema.ts';
 import * as communitiesRepo from '../communities/communities.repo.ts';
 import type { Ctx } from '../context.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import * as filesRepo from '../files/files.repo.ts';
 import { licenceSubject } from '../licences/licences.present.ts';
@@ -60,30 +61,20 @@ const Cursor = z.union([
 ]);
 
 /** The opaque cursor: the sort key of a page's last row. */
-const encodeCursor = (row: repo.CatalogRow, ranked: boolean) =>
-  Buffer.from(
-    JSON.stringify(
-      !ranked
-        ? { t: row.createdAtKey, i: row.id }
-        : row.searchTier === 1
-          ? { k: 1, r: row.rank, t: row.createdAtKey, i: row.id }
-          : { k: row.searchTier, t: row.createdAtKey, i: row.id },
-    ),
-  ).toString('base64url');
+const encodeListCursor = (row: repo.CatalogRow, ranked: boolean) =>
+  encodeCursor(
+    !ranked
+      ? { t: row.createdAtKey, i: row.id }
+      : row.searchTier === 1
+        ? { k: 1, r: row.rank, t: row.createdAtKey, i: row.id }
+        : { k: row.searchTier, t: row.createdAtKey, i: row.id },
+  );
 
-function decodeCursor(cursor: string, ranked: boolean): repo.ListFilter['after'] {
-  const invalid = () => badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-  } catch {
-    throw invalid();
-  }
-  const c = Cursor.safeParse(parsed);
+function decodeListCursor(cursor: string, ranked: boolean): repo.ListFilter['after'] {
+  const d = decodeCursor(cursor, Cursor);
   // A text query's cursor belongs to a text query, a listing's to a plain listing. (A cursor given
   // out before the tiers, `{ r, t, i }`, still pages a text query: it is in tier 1.)
-  if (!c.success || ('k' in c.data || 'r' in c.data) !== ranked) throw invalid();
-  const d = c.data;
+  if (('k' in d || 'r' in d) !== ranked) throw invalidCursor();
   return {
     tier: ranked ? ('k' in d && d.k ? d.k : 1) : undefined,
     rank: 'r' in d ? d.r : undefined,
@@ -105,7 +96,7 @@ export async function catalogFilter(
   const ranked = Boolean(q.q);
   const language = q.language?.toLowerCase();
   // The cursor first: a bad one costs no query.
-  const after = q.cursor ? decodeCursor(q.cursor, ranked) : undefined;
+  const after = q.cursor ? decodeListCursor(q.cursor, ranked) : undefined;
   return {
     visible: (columns) => accessibleWhere(ctx.ability, 'read', 'Dataset', columns),
     publishedOnly: !q.includeDrafts,
@@ -134,7 +125,7 @@ export async function listDatasets(ctx: Ctx, q: ListDatasets, readerLanguages: s
   const rows = await repo.list(ctx.db, await catalogFilter(ctx, q, readerLanguages));
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > q.limit && last ? encodeCursor(last, Boolean(q.q)) : null;
+  const nextCursor = rows.length > q.limit && last ? encodeListCursor(last, Boolean(q.q)) : null;
   return { rows: page, nextCursor };
 }
 

@@ -8,7 +8,8 @@ import { subjectOf } from '../../policies/subject.ts';
 import type { RequestListRow } from '../access-requests/access-requests.repo.ts';
 import { CursorTime } from '../common.schema.ts';
 import type { Ctx } from '../context.ts';
-import { badRequest, notFound, unauthorized } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { notFound, unauthorized } from '../errors.ts';
 import * as repo from './notifications.repo.ts';
 import type { ListNotifications } from './notifications.schema.ts';
 
@@ -80,23 +81,15 @@ function me(ctx: Ctx) {
 // time, so that PostgreSQL never meets one it refuses (a 500) — `2024-99-99 99:99:99` is a 400.
 const Cursor = z.strictObject({ t: CursorTime, i: z.uuid() });
 
-function decodeCursor(cursor: string) {
-  const invalid = () => badRequest('invalid_cursor', 'The cursor is not one this API gave out.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-  } catch {
-    throw invalid();
-  }
-  const c = Cursor.safeParse(parsed);
-  if (!c.success) throw invalid();
-  return { createdAt: c.data.t, id: c.data.i };
+function decodeInboxCursor(cursor: string) {
+  const c = decodeCursor(cursor, Cursor);
+  return { createdAt: c.t, id: c.i };
 }
 
 /** `GET /me/notifications`: a page of the caller's inbox, newest first, and how many are unread. */
 export async function listNotifications(ctx: Ctx, q: ListNotifications) {
   me(ctx);
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const after = q.cursor ? decodeInboxCursor(q.cursor) : undefined;
   const visible = accessibleWhere(ctx.ability, 'read', 'Notification', repo.notificationColumns);
   const [rows, unread] = await Promise.all([
     repo.listVisible(ctx.db, visible, { unread: q.unread, after, limit: q.limit + 1 }),
@@ -107,10 +100,7 @@ export async function listNotifications(ctx: Ctx, q: ListNotifications) {
   return {
     items: page.map((r) => r.n),
     unread,
-    nextCursor:
-      rows.length > q.limit && last
-        ? Buffer.from(JSON.stringify({ t: last.createdAtKey, i: last.n.id })).toString('base64url')
-        : null,
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAtKey, i: last.n.id }) : null,
   };
 }
 
