@@ -16,7 +16,7 @@ import { demoAccounts } from './auth/demo-accounts.ts';
 import { createDevIdp } from './auth/dev-idp.ts';
 import { oidcRoutes } from './auth/oidc.ts';
 import { DbSessionStore } from './auth/session-store.ts';
-import { catalogRoutes, croissantRoutes } from './catalog/catalog.routes.ts';
+import { catalogRoutes, croissantRoutes, datasetPageRoute } from './catalog/catalog.routes.ts';
 import { communitiesRoutes } from './communities/communities.routes.ts';
 import type { Config } from './config.ts';
 import { datasetsRoutes, localContextsRoutes } from './datasets/datasets.routes.ts';
@@ -206,7 +206,8 @@ export function createApp(deps: AppDeps): Express {
 
   // AI-preference signals for crawlers, at the paths they look at (outside /api/v1).
   app.use(signalsRoutes(db, config.publicUrl));
-  app.use(csp, webRoutes());
+  // Dataset pages carry their schema.org JSON-LD in the served HTML; every other page is the bare app.
+  app.use(csp, datasetPageRoute(db, config.publicUrl), webRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

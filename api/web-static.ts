@@ -25,6 +25,17 @@ export function inlineScriptHashes(dir = webBuildDir): string[] {
   return hashes;
 }
 
+let indexCache: { mtimeMs: number; html: string } | undefined;
+
+/** The built index.html with `head` added before `</head>`; undefined when the web app is not built. */
+export function indexHtmlWith(head: string, dir = webBuildDir): string | undefined {
+  const index = resolve(dir, 'index.html');
+  if (!existsSync(index)) return undefined;
+  const { mtimeMs } = statSync(index);
+  if (indexCache?.mtimeMs !== mtimeMs) indexCache = { mtimeMs, html: readFileSync(index, 'utf8') };
+  return indexCache.html.replace('</head>', `${head}</head>`);
+}
+
 /** Serves the built web app, with `index.html` for every non-API path (client-side routing). */
 export function webRoutes(dir = webBuildDir): Router {
   const r = express.Router();

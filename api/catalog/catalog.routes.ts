@@ -1,10 +1,17 @@
 import { Router } from 'express';
+import type { Db } from '../../db/index.ts';
+import { defineAbilityFor } from '../../policies/ability.ts';
+import { anonymous } from '../../policies/actor.ts';
+import type { Ctx } from '../context.ts';
 import { DatasetParams } from '../datasets/datasets.schema.ts';
+import { AppError } from '../errors.ts';
 import { setSignalHeaders } from '../signals/signals.ts';
+import { indexHtmlWith } from '../web-static.ts';
 import { CATALOG_PAGE_SIZE, CatalogPageQuery } from './catalog.schema.ts';
 import { datasetEntry, publicCatalogPage } from './catalog.service.ts';
 import { croissant } from './croissant.ts';
 import { dcatCatalog } from './dcat.ts';
+import { jsonLdScript, schemaOrgDataset } from './schema-org.ts';
 
 const JSONLD = 'application/ld+json; charset=utf-8';
 
@@ -45,6 +52,38 @@ export function croissantRoutes(publicUrl: string): Router {
       licenceVersion: e.licence?.version ?? null,
     });
     res.type(JSONLD).send(JSON.stringify(croissant(publicUrl, e)));
+  });
+  return r;
+}
+
+/**
+ * The dataset's web page (`GET /datasets/:slug`, HTML) with its schema.org JSON-LD in the head, from the
+ * anonymous view: what anyone may read. Anything else (unknown, closed, draft, not HTML) falls through
+ * to the web app, which answers as usual.
+ */
+export function datasetPageRoute(db: Db, publicUrl: string): Router {
+  const r = Router();
+  const ability = defineAbilityFor(anonymous);
+  r.get('/datasets/:slug', async (req, res, next) => {
+    const slug = DatasetParams.safeParse(req.params);
+    if (!req.accepts('html') || !slug.success) return next();
+    const ctx: Ctx = {
+      actor: anonymous,
+      ability,
+      db,
+      now: new Date(),
+      requestId: String(req.id),
+      ipHash: null,
+    };
+    const e = await datasetEntry(ctx, slug.data.slug).catch((err) => {
+      if (err instanceof AppError && err.status === 404) return undefined;
+      throw err;
+    });
+    if (e?.d.status !== 'published') return next();
+    const html = indexHtmlWith(jsonLdScript(schemaOrgDataset(publicUrl, e)));
+    if (!html) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(html);
   });
   return r;
 }

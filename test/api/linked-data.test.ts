@@ -260,4 +260,39 @@ describe('linked data: DCAT-AP 3 catalog and Croissant', () => {
     expect((await app.api('/datasets/ld-draft/croissant.jsonld')).status).toBe(404);
     expect((await app.api('/datasets/no-such/croissant.jsonld')).status).toBe(404);
   });
+
+  it('a dataset web page carries schema.org Dataset JSON-LD in the served HTML (no JavaScript needed)', async () => {
+    const jsonLdOf = async (path: string) => {
+      const res = await fetch(`${app.url}${path}`, { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const html = await res.text();
+      expect(html).toContain('<div'); // the web app itself
+      const m = html.match(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/);
+      return m ? JSON.parse(m[1]) : undefined;
+    };
+    const meta = await (await app.api('/datasets/demo-word-list')).json();
+    const ld = await jsonLdOf('/datasets/demo-word-list');
+    expect(ld).toMatchObject({
+      '@context': 'https://schema.org/',
+      '@type': 'Dataset',
+      name: meta.title,
+      url: `${app.url}/datasets/demo-word-list`,
+      creator: { '@type': 'Organization', name: 'Demo Language Collective' },
+    });
+    const file = meta.releases[0].files[0];
+    expect(ld.distribution).toContainEqual(
+      expect.objectContaining({
+        contentUrl: `${app.url}/api/v1/files/${file.id}/download`,
+        sha256: file.sha256,
+      }),
+    );
+    expect(ld.subjectOf.url).toBe(`${app.url}/api/v1/datasets/demo-word-list/croissant.jsonld`);
+    // Nothing signed, nothing about drafts or closed data: those pages are the bare app.
+    expect(JSON.stringify(ld)).not.toContain('X-Amz-Signature');
+    expect(await jsonLdOf('/datasets/ld-draft')).toBeUndefined();
+    expect(await jsonLdOf('/datasets/ld-closed')).toBeUndefined();
+    expect(await jsonLdOf('/datasets/no-such-dataset')).toBeUndefined();
+    expect(await jsonLdOf('/datasets/Not%20A%20Slug')).toBeUndefined();
+  });
 });
