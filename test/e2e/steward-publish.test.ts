@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signedInPage, watchProblems } from '../helpers/browser-session.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 
 const MiB = 1024 ** 2;
@@ -39,33 +40,16 @@ describe('browser: a steward publishes a gated dataset; a visitor sees its terms
 
   function watch(page: Page) {
     const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    // Publishing asks for confirmation.
-    page.on('dialog', (d) => d.accept());
+    watchProblems(page, problems);
     return problems;
   }
 
   it('works end to end in chromium', async () => {
-    const steward = await browser.newContext();
-    const page = await steward.newPage();
-    const problems = watch(page);
-
-    // Sign in at the development IdP as the demo community's steward.
-    await page.goto(app.url);
-    await page.getByRole('link', { name: 'Sign in' }).first().click();
-    if (!page.url().includes('/oidc/interaction/')) {
-      await page
-        .getByRole('link', { name: /sign in/i })
-        .last()
-        .click();
-    }
-    await page.waitForURL(/\/oidc\/interaction\//);
-    await page.getByRole('button', { name: /Sam Steward/ }).click();
-    await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/oidc'));
-    await page.getByText('Sam Steward').first().waitFor();
+    // Signed in at the development IdP as the demo community's steward.
+    const problems: string[] = [];
+    const { context: steward, page } = await signedInPage(browser, app.url, /Sam Steward/, problems);
+    // Publishing asks for confirmation.
+    page.on('dialog', (d) => d.accept());
 
     // A new gated dataset.
     await page.goto(`${app.url}/steward`);
