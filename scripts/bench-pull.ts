@@ -27,6 +27,7 @@ import { createTokenFor } from '../api/tokens/tokens.service.ts';
 import { ensureUser } from '../api/users/users.service.ts';
 import { files } from '../db/schema/index.ts';
 import { publishRelease } from '../test/helpers/publish.ts';
+import { dbUrl } from './bench-lib.ts';
 
 const nFiles = Number(process.env.BENCH_FILES ?? 4);
 const fileMb = Number(process.env.BENCH_FILE_MB ?? 50);
@@ -65,9 +66,7 @@ export async function benchPull() {
     await admin.unsafe(`drop database if exists ${SCRATCH} with (force)`);
     await admin.unsafe(`create database ${SCRATCH}`);
     await admin.end();
-    const u = new URL(pgBase);
-    u.pathname = `/${SCRATCH}`;
-    databaseUrl = u.toString();
+    databaseUrl = dbUrl(SCRATCH, pgBase);
     dropScratch = async () => {
       const a = postgres(pgBase, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${SCRATCH} with (force)`);

@@ -22,6 +22,7 @@ import { parsePeriod } from '../api/reports/reports.schema.ts';
 import { buildReport } from '../api/reports/reports.service.ts';
 import { openDb } from '../db/index.ts';
 import { communities } from '../db/schema/index.ts';
+import { benchBaseUrl, dbUrl } from './bench-lib.ts';
 
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 const pct = (xs: number[], p: number) => {
@@ -30,13 +31,11 @@ const pct = (xs: number[], p: number) => {
 };
 
 export async function benchReport() {
-  const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const baseUrl = benchBaseUrl;
   const n = Number(process.env.BENCH_REPORT_EVENTS ?? 1_000_000);
   const runs = Number(process.env.BENCH_REPORT_RUNS ?? 20);
   const name = 'steward_bench_report';
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const url = dbUrl(name);
   // The twelve months that end with November 2026 (the seeded events' span).
   const period = parsePeriod({ from: '2025-12-01', to: '2026-11-30' }, new Date());
 
