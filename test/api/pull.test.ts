@@ -18,28 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, files } from '../../db/schema/index.ts';
 import { safeName } from '../../scripts/pull.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { type CliRun, runCli } from '../helpers/cli.ts';
 import { publishRelease, sha256 } from '../helpers/publish.ts';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI in its own process (stdout is a pipe: plain-text output). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['scripts/bin/steward.js', ...args],
-      { env: { ...process.env, STEWARD_TOKEN: '', STEWARD_SERVER: '', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = runCli;
 
 const MB = 1024 * 1024;
 
@@ -125,7 +107,7 @@ describe('steward pull', { timeout: 180_000 }, () => {
   it('DATASET alone pulls the latest release into ./DATASET-TAG; the token comes from STEWARD_TOKEN', async () => {
     const cwd = freshDir();
     mkdirSync(cwd, { recursive: true });
-    const r = await new Promise<Run>((resolve) =>
+    const r = await new Promise<CliRun>((resolve) =>
       execFile(
         process.execPath,
         [join(process.cwd(), 'scripts/bin/steward.js'), 'pull', 'p-open'],
