@@ -5,7 +5,7 @@ import { type AccessRequestSubject, accessibleWhere, communitiesWithRole } from 
 import { matchTerms } from '../../policies/purposes.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
-import * as communitiesRepo from '../communities/communities.repo.ts';
+import { getCommunity } from '../communities/communities.service.ts';
 import type { Ctx } from '../context.ts';
 import { datasetSubject } from '../datasets/datasets.present.ts';
 import * as datasetsRepo from '../datasets/datasets.repo.ts';
@@ -546,8 +546,7 @@ export async function castReview(ctx: Ctx, issuer: GrantIssuer, id: string, inpu
 export async function listRequests(ctx: Ctx, q: ListAccessRequests) {
   const me = viewer(ctx);
   if (q.mine && !me) return [];
-  const community = q.community ? await communitiesRepo.findBySlug(ctx.db, q.community) : undefined;
-  if (q.community && !community) throw notFound('community');
+  const community = q.community ? await getCommunity(ctx, q.community) : undefined;
   const rows = await repo.list(
     ctx.db,
     accessibleWhere(ctx.ability, 'read', 'AccessRequest', repo.accessRequestColumns(me)),

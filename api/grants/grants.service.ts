@@ -6,7 +6,7 @@ import { accessibleWhere, type GrantSubject } from '../../policies/index.ts';
 import { MAX_GRANT_DAYS } from '../../policies/licence-terms.ts';
 import { subjectOf } from '../../policies/subject.ts';
 import { record } from '../audit/audit.ts';
-import * as communitiesRepo from '../communities/communities.repo.ts';
+import { getCommunity } from '../communities/communities.service.ts';
 import type { Ctx } from '../context.ts';
 import { datasetSubject } from '../datasets/datasets.present.ts';
 import type { DatasetWithCommunity } from '../datasets/datasets.repo.ts';
@@ -182,8 +182,7 @@ export type LoadedGrant = Awaited<ReturnType<typeof loadGrant>>;
 export async function listGrants(ctx: Ctx, q: ListGrants) {
   const me = viewer(ctx);
   if (q.mine && !me) return [];
-  const community = q.community ? await communitiesRepo.findBySlug(ctx.db, q.community) : undefined;
-  if (q.community && !community) throw notFound('community');
+  const community = q.community ? await getCommunity(ctx, q.community) : undefined;
   const rows = await repo.listGrants(
     ctx.db,
     accessibleWhere(ctx.ability, 'read', 'Grant', repo.grantColumns(me)),
