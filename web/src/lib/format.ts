@@ -33,3 +33,10 @@ export function shortHash(hex: string | null | undefined, head = 10, tail = 6): 
   if (!hex) return '—';
   return hex.length <= head + tail + 1 ? hex : `${hex.slice(0, head)}…${hex.slice(-tail)}`;
 }
+
+/** A share (0…1) as a whole percentage; '—' when there is none (e.g. no decided requests). */
+export const formatShare = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
+
+/** A duration in hours, as days from two days on; '—' when there is none. */
+export const formatHours = (h: number | null) =>
+  h === null ? '—' : h >= 48 ? `${(h / 24).toFixed(1)} days` : `${h.toFixed(1)} hours`;
