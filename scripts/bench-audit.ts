@@ -19,17 +19,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { systemCtx } from '../api/audit/audit.ts';
 import { loadAuditKey } from '../api/audit/checkpoint.ts';
 import { Sequencer } from '../api/audit/sequencer.ts';
 import { verifyLog } from '../api/audit/verify.ts';
-import { createTokenFor } from '../api/tokens/tokens.service.ts';
-import { ensureUser } from '../api/users/users.service.ts';
 import { openDb } from '../db/index.ts';
-import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
-import { dbUrl, serveSteward, stopChild } from './bench-lib.ts';
+import { builderTokenWithGrant, dbUrl, serveSteward, stopChild } from './bench-lib.ts';
 
 const load = () =>
   `load ${loadavg()
@@ -182,42 +178,7 @@ async function gatedTarget(url: string, base: string) {
   const page = await (await fetch(`${base}/api/v1/datasets/demo-oral-histories`)).json();
   const fileId = page.releases[0].files.find((f: { name: string }) => f.name === 'transcripts.txt')
     .id as string;
-  const handle = await openDb(url, { max: 1 });
-  const { user } = await ensureUser(handle.db, systemCtx('bench'), {
-    email: 'builder@example.org',
-    name: 'Bea Builder',
-  });
-  const { token } = await createTokenFor({ ...systemCtx('bench'), db: handle.db, now: new Date() }, user.id, {
-    name: 'bench',
-    scopes: ['read', 'download'],
-    expiresInDays: 1,
-  });
-  // The demo seed may already give the dataset a licence version; the grant goes under the first.
-  const [existing] = await handle.db
-    .select({ id: licenceVersions.id })
-    .from(licenceVersions)
-    .where(eq(licenceVersions.datasetId, page.id))
-    .orderBy(licenceVersions.version)
-    .limit(1);
-  const lv =
-    existing ??
-    (
-      await handle.db
-        .insert(licenceVersions)
-        .values({ datasetId: page.id, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
-        .returning({ id: licenceVersions.id })
-    )[0];
-  const [g] = await handle.db
-    .insert(grants)
-    .values({
-      datasetId: page.id,
-      kind: 'request',
-      licenceVersionId: lv.id,
-      expiresAt: new Date(Date.now() + 86_400_000),
-    })
-    .returning();
-  await handle.db.insert(grantees).values({ grantId: g.id, userId: user.id });
-  await handle.close();
+  const token = await builderTokenWithGrant(url, page.id);
   const target = {
     url: `${base}/api/v1/files/${fileId}/download`,
     headers: { authorization: `Bearer ${token}` },

@@ -1,8 +1,15 @@
 /**
- * What the benchmarks share: the scratch-database URL beside BENCH_DATABASE_URL, and the steward (or
- * any script) run as a child process that is ready once its stdout matches, and stopped with SIGTERM.
+ * What the benchmarks share: the scratch-database URL beside BENCH_DATABASE_URL, the steward (or any
+ * script) run as a child process that is ready once its stdout matches, and stopped with SIGTERM, and
+ * the gated download's caller (a builder's token under a grant).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { eq } from 'drizzle-orm';
+import { systemCtx } from '../api/audit/audit.ts';
+import { createTokenFor } from '../api/tokens/tokens.service.ts';
+import { ensureUser } from '../api/users/users.service.ts';
+import { openDb } from '../db/index.ts';
+import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
 
 export const benchBaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -55,3 +62,47 @@ export const stopChild = (child: ChildProcess) =>
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+
+/**
+ * Bea Builder's download token and a grant in force on `datasetId` (under its first licence version,
+ * the seed's, or a new one), written through the services where they exist: the gated download's caller.
+ */
+export async function builderTokenWithGrant(url: string, datasetId: string): Promise<string> {
+  const handle = await openDb(url, { max: 1 });
+  try {
+    const ctx = systemCtx('bench');
+    const { user } = await ensureUser(handle.db, ctx, { email: 'builder@example.org', name: 'Bea Builder' });
+    const { token } = await createTokenFor({ ...ctx, db: handle.db, now: new Date() }, user.id, {
+      name: 'bench',
+      scopes: ['read', 'download'],
+      expiresInDays: 1,
+    });
+    const [existing] = await handle.db
+      .select({ id: licenceVersions.id })
+      .from(licenceVersions)
+      .where(eq(licenceVersions.datasetId, datasetId))
+      .orderBy(licenceVersions.version)
+      .limit(1);
+    const lv =
+      existing ??
+      (
+        await handle.db
+          .insert(licenceVersions)
+          .values({ datasetId, version: 1, base: 'CC-BY-NC-4.0', text: 'Research only.' })
+          .returning({ id: licenceVersions.id })
+      )[0];
+    const [g] = await handle.db
+      .insert(grants)
+      .values({
+        datasetId,
+        kind: 'request',
+        licenceVersionId: lv.id,
+        expiresAt: new Date(Date.now() + 86_400_000),
+      })
+      .returning();
+    await handle.db.insert(grantees).values({ grantId: g.id, userId: user.id });
+    return token;
+  } finally {
+    await handle.close();
+  }
+}

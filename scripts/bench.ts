@@ -27,12 +27,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import express from 'express';
 import postgres from 'postgres';
-import { systemCtx } from '../api/audit/audit.ts';
-import { createTokenFor } from '../api/tokens/tokens.service.ts';
-import { ensureUser } from '../api/users/users.service.ts';
-import { openDb } from '../db/index.ts';
-import { grantees, grants, licenceVersions } from '../db/schema/index.ts';
-import { benchBaseUrl, dbUrl, startChild, stopChild } from './bench-lib.ts';
+import { benchBaseUrl, builderTokenWithGrant, dbUrl, startChild, stopChild } from './bench-lib.ts';
 
 const baseUrl = benchBaseUrl;
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -177,34 +172,8 @@ async function benchDownload() {
   const open = await fileOf('demo-word-list', 'words.csv');
   const gated = await fileOf('demo-oral-histories', 'transcripts.txt');
 
-  // A builder with a token and a grant in force on the gated dataset (through the services, as the
-  // access loop will create them).
-  const handle = await openDb(url);
-  const { user } = await ensureUser(handle.db, systemCtx('bench'), {
-    email: 'builder@example.org',
-    name: 'Bea Builder',
-  });
-  const { token } = await createTokenFor({ ...systemCtx('bench'), db: handle.db, now: new Date() }, user.id, {
-    name: 'bench',
-    scopes: ['read', 'download'],
-    expiresInDays: 1,
-  });
-  // The seed publishes version 1 itself: the bench's own version stays clear of it.
-  const [lv] = await handle.db
-    .insert(licenceVersions)
-    .values({ datasetId: gated.datasetId, version: 101, base: 'CC-BY-NC-4.0', text: 'Research only.' })
-    .returning();
-  const [g] = await handle.db
-    .insert(grants)
-    .values({
-      datasetId: gated.datasetId,
-      kind: 'request',
-      licenceVersionId: lv.id,
-      expiresAt: new Date(Date.now() + 86_400_000),
-    })
-    .returning();
-  await handle.db.insert(grantees).values({ grantId: g.id, userId: user.id });
-  await handle.close();
+  // A builder with a token and a grant in force on the gated dataset.
+  const token = await builderTokenWithGrant(url, gated.datasetId);
 
   // The floor gets its own database so that each server's PostgreSQL backends can be told apart.
   const floorDb = `${name}_floor`;
