@@ -24,13 +24,7 @@ describe('Local Contexts Labels and Notices on datasets, and the terms they sugg
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'river', name: 'River People', stewardEmail: 'steward@test.org' },
-    });
-    steward = await app.user({ email: 'steward@test.org' });
+    steward = await app.community('river', 'steward@test.org', 'River People');
     outsider = await app.user({ email: 'outsider@test.org' });
     await app.api('/datasets', {
       method: 'POST',

@@ -36,13 +36,7 @@ describe('licence versions', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'c1', name: 'River People', stewardEmail: 's@test.org' },
-    });
-    steward = await app.user({ email: 's@test.org' });
+    steward = await app.community('c1', 's@test.org', 'River People');
     outsider = await app.user({ email: 'o@test.org' });
     auditor = await app.user({ email: 'a@test.org' });
     await app.api('/communities/c1/members', {

@@ -42,13 +42,7 @@ describe('the release manifest', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'm-people', name: 'M People', stewardEmail: 'steward@test.org' },
-    });
-    steward = await app.user({ email: 'steward@test.org' });
+    steward = await app.community('m-people', 'steward@test.org', 'M People');
     builder = await app.user({ email: 'builder@test.org' });
     const pub = (
       slug: string,

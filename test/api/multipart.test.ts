@@ -26,13 +26,7 @@ describe('large files upload in parts (S3 multipart, signed part URLs) and verif
 
   beforeAll(async () => {
     app = await startTestApp({ MULTIPART_THRESHOLD: String(5 * MiB), MULTIPART_PART_SIZE: String(5 * MiB) });
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'lake', name: 'Lake People', stewardEmail: 'steward@test.org' },
-    });
-    steward = await app.user({ email: 'steward@test.org' });
+    steward = await app.community('lake', 'steward@test.org', 'Lake People');
     await app.api('/datasets', {
       method: 'POST',
       token: steward.token,

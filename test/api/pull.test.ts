@@ -41,13 +41,7 @@ describe('steward pull', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     app = await startTestApp();
     work = mkdtempSync(join(tmpdir(), 'steward-pull-'));
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'p-people', name: 'P People', stewardEmail: 'steward@test.org' },
-    });
-    steward = await app.user({ email: 'steward@test.org' });
+    steward = await app.community('p-people', 'steward@test.org', 'P People');
     builder = await app.user({ email: 'builder@test.org', scopes: ['read', 'download'] });
     const pub = async (
       slug: string,
@@ -264,13 +258,7 @@ describe('steward pull when signed URLs run out', { timeout: 180_000 }, () => {
     // Every URL is issued with less life than the client's renewal margin: it must renew before fetching.
     app = await startTestApp({ SIGNED_URL_TTL_SECONDS: '2' });
     work = mkdtempSync(join(tmpdir(), 'steward-pull-ttl-'));
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'q-people', name: 'Q', stewardEmail: 'steward@test.org' },
-    });
-    const steward = await app.user({ email: 'steward@test.org' });
+    const steward = await app.community('q-people', 'steward@test.org', 'Q');
     await publishRelease(app.api, steward.token, {
       community: 'q-people',
       slug: 'q-open',

@@ -22,13 +22,7 @@ describe('steward request', { timeout: 180_000 }, () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await app.user({ email: 'admin@test.org', admin: true });
-    await app.api('/communities', {
-      method: 'POST',
-      token: admin.token,
-      json: { slug: 'rq', name: 'RQ', stewardEmail: 's@test.org' },
-    });
-    const steward = await app.user({ email: 's@test.org' });
+    const steward = await app.community('rq', 's@test.org', 'RQ');
     await publishRelease(app.api, steward.token, {
       community: 'rq',
       slug: 'rq-gated',

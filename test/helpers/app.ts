@@ -21,6 +21,11 @@ export interface TestApp extends Running {
     scopes?: string[];
   }): Promise<{ id: string; token: string }>;
   api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /**
+   * A community created over HTTP by a platform admin (admin@test.org), with `stewardEmail` appointed
+   * its steward; the steward, with a token of every scope.
+   */
+  community(slug: string, stewardEmail: string, name?: string): Promise<{ id: string; token: string }>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +81,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const running = await start(config, { pglite });
   const db = running.database.db;
-  return {
+  const app: TestApp = {
     ...running,
     async user({ email, name, admin, scopes }) {
       const { user } = await ensureUser(db, systemCtx('test'), {
@@ -101,10 +106,22 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       }
       return fetch(`${running.url}/api/v1${path}`, { redirect: 'manual', ...init, headers, body });
     },
+    async community(slug, stewardEmail, name) {
+      const admin = await app.user({ email: 'admin@test.org', admin: true });
+      const res = await app.api('/communities', {
+        method: 'POST',
+        token: admin.token,
+        json: { slug, name: name ?? slug, stewardEmail },
+      });
+      if (res.status !== 201)
+        throw new Error(`creating community ${slug}: ${res.status} ${await res.text()}`);
+      return app.user({ email: stewardEmail });
+    },
     async stop() {
       await running.close();
       await dropDb?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return app;
 }
