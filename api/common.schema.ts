@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from './errors.ts';
 
 /** URL-safe identifiers chosen by people: lowercase letters, digits and inner hyphens. */
 export const Slug = z
@@ -27,3 +28,25 @@ export const WebUrl = z
 export const CursorTime = z.iso
   .datetime()
   .refine((t) => !t.startsWith('0000') && Number.isFinite(Date.parse(t)), 'not a valid time');
+
+/**
+ * Parses `body` with `schema`; a failure is a 400 whose `code` names the first specific fault — the code
+ * a refinement set on its issue (`params.code`), or `codeAt(path)` for the field — else
+ * `validation_failed`, with every issue listed in `errors`, each with its own code.
+ */
+export function parseWithCodes<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  codeAt: (path: PropertyKey[]) => string | undefined,
+  fallback = 'Invalid request.',
+): z.infer<T> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const errors = r.error.issues.map((i) => ({
+    path: i.path.join('.'),
+    message: i.message,
+    code: ((i as { params?: { code?: string } }).params?.code ?? codeAt(i.path)) || 'validation_failed',
+  }));
+  const code = errors.find((e) => e.code !== 'validation_failed')?.code ?? 'validation_failed';
+  throw new AppError(400, code, errors.find((e) => e.code === code)?.message ?? fallback, { errors });
+}

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { MAX_GRANT_DAYS } from '../../policies/licence-terms.ts';
 import { isPurpose } from '../../policies/purposes.ts';
-import { Email, Slug } from '../common.schema.ts';
-import { AppError } from '../errors.ts';
+import { Email, parseWithCodes, Slug } from '../common.schema.ts';
 
 const withCode = (code: string) => ({ params: { code } });
 
@@ -106,15 +105,5 @@ function codeAt(path: PropertyKey[]): string | undefined {
  * (`unknown_purpose`, `licence_version_required`, …; else `validation_failed`), every issue listed.
  */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body ?? {});
-  if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => ({
-    path: i.path.join('.'),
-    message: i.message,
-    code: ((i as { params?: { code?: string } }).params?.code ?? codeAt(i.path)) || 'validation_failed',
-  }));
-  const code = errors.find((e) => e.code !== 'validation_failed')?.code ?? 'validation_failed';
-  throw new AppError(400, code, errors.find((e) => e.code === code)?.message ?? 'Invalid request.', {
-    errors,
-  });
+  return parseWithCodes(schema, body ?? {}, codeAt);
 }

@@ -9,8 +9,7 @@ import {
   reciprocityTimingIds,
 } from '../../policies/licence-terms.ts';
 import { isPurpose, prohibitionIds } from '../../policies/purposes.ts';
-import { Slug } from '../common.schema.ts';
-import { AppError } from '../errors.ts';
+import { parseWithCodes, Slug } from '../common.schema.ts';
 
 const spdx = new Set<string>(spdxIds);
 const regions = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -168,17 +167,7 @@ function codeAt(path: PropertyKey[]): string | undefined {
  * listed in `errors`, each with its own code.
  */
 export function parseLicence(body: unknown): CreateLicence {
-  const r = CreateLicence.safeParse(body);
-  if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => ({
-    path: i.path.join('.'),
-    message: i.message,
-    code: ((i as { params?: { code?: string } }).params?.code ?? codeAt(i.path)) || 'validation_failed',
-  }));
-  const code = errors.find((e) => e.code !== 'validation_failed')?.code ?? 'validation_failed';
-  throw new AppError(400, code, errors.find((e) => e.code === code)?.message ?? 'Invalid licence.', {
-    errors,
-  });
+  return parseWithCodes(CreateLicence, body, codeAt, 'Invalid licence.');
 }
 
 export const LicenceParams = z.object({ slug: Slug, version: z.coerce.number().int().min(1).max(1_000_000) });
