@@ -380,16 +380,28 @@ export async function copyBinaryScan(
 ): Promise<void> {
   const parser = new BinaryCopyParser(width, onRow);
   const stream = (await t.unsafe(`copy (${select}) to stdout (format binary)`).readable()) as Readable;
-  // As copyScan in event-rows.ts: flowing mode with a synchronous handler, then the stream's own
-  // read() so that postgres.js resumes its socket (porsager/postgres#499).
+  await drainCopy(stream, (chunk) => parser.feed(chunk));
+  parser.end();
+}
+
+/**
+ * Feeds every chunk of a COPY TO STDOUT stream to `feed`, synchronously, until the stream ends; a
+ * `feed` error is thrown once the stream has drained (the connection must reach ReadyForQuery).
+ *
+ * postgres.js 3.4 pauses its socket when the stream's buffer fills (rows can arrive before a listener is
+ * attached) and, when CopyDone came in the same network read, never resumes it: the connection hangs on
+ * its next query (porsager/postgres#499, fix pending in #1016). So: flowing mode with a synchronous
+ * handler, and the stream's own read() — socket.resume() — once it ended.
+ */
+export async function drainCopy(stream: Readable, feed: (chunk: Buffer) => void): Promise<void> {
   let failed: unknown;
   await new Promise<void>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
       if (failed === undefined)
         try {
-          parser.feed(chunk);
+          feed(chunk);
         } catch (err) {
-          failed = err; // keep draining: the connection must reach ReadyForQuery
+          failed = err;
         }
     });
     stream.on('end', resolve);
@@ -397,5 +409,4 @@ export async function copyBinaryScan(
   });
   (stream as unknown as { _read(size: number): void })._read(0);
   if (failed !== undefined) throw failed;
-  parser.end();
 }

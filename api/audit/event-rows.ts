@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db } from '../../db/index.ts';
-import { copyBinaryScan } from './event-binary.ts';
+import { copyBinaryScan, drainCopy } from './event-binary.ts';
 import { CANONICAL_KEYS, jsonCanonical } from './event-hash.ts';
 
 /**
@@ -184,24 +184,6 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
     if (text.indexOf('\n') < 0) row(text);
     else for (const line of text.split('\n')) row(line);
   };
-  // postgres.js 3.4 pauses its socket when the stream's buffer fills (rows can arrive before this
-  // listener is attached) and, when CopyDone came in the same network read, never resumes it: the
-  // connection hangs on its next query (porsager/postgres#499, fix pending in #1016). So: flowing
-  // mode with a synchronous handler, and the stream's own read() — socket.resume() — once it ended.
-  let failed: unknown;
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => {
-      if (failed === undefined)
-        try {
-          take(chunk);
-        } catch (err) {
-          failed = err; // keep draining: the connection must reach ReadyForQuery
-        }
-    });
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  (stream as unknown as { _read(size: number): void })._read(0);
-  if (failed !== undefined) throw failed;
+  await drainCopy(stream, take);
   if (rest?.length) throw new Error('COPY output ended inside a row');
 }
