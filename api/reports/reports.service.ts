@@ -123,24 +123,34 @@ async function datasetOf(db: Db, community: { id: string }, datasetSlug: string 
   return d;
 }
 
+type CommunityRow = NonNullable<Awaited<ReturnType<typeof communities.findBySlug>>>;
+
+/** The community whose report (in the form `view` describes) the caller may read; else 404 `what`. */
+async function readableReport(
+  ctx: Ctx,
+  slug: string,
+  what: string,
+  view: (c: CommunityRow) => { sharedWithMembers: boolean; public: boolean },
+): Promise<CommunityRow> {
+  const community = await communities.findBySlug(ctx.db, slug);
+  if (
+    !community ||
+    !ctx.ability.can('read', subjectOf('Report', { communityId: community.id, ...view(community) }))
+  )
+    throw notFound(what);
+  return community;
+}
+
 /**
  * A community's report for stewards and auditors, and members when the community shares it. The full
  * report is never the public one (`public: false`): the transparency page is. What the caller may not
  * read is 404, whether or not the community exists.
  */
 export async function communityReport(ctx: Ctx, slug: string, q: ReportQuery) {
-  const community = await communities.findBySlug(ctx.db, slug);
-  const allowed =
-    community &&
-    ctx.ability.can(
-      'read',
-      subjectOf('Report', {
-        communityId: community.id,
-        sharedWithMembers: community.reportsSharedWithMembers,
-        public: false,
-      }),
-    );
-  if (!community || !allowed) throw notFound('report');
+  const community = await readableReport(ctx, slug, 'report', (c) => ({
+    sharedWithMembers: c.reportsSharedWithMembers,
+    public: false,
+  }));
   return buildReport(ctx.db, community, await datasetOf(ctx.db, community, q.dataset), q.period);
 }
 
@@ -150,18 +160,10 @@ export async function communityReport(ctx: Ctx, slug: string, q: ReportQuery) {
  * organisation, dates). No names, e-mails, free-text purposes or per-organisation download counts.
  */
 export async function transparency(ctx: Ctx, slug: string, period: Period) {
-  const community = await communities.findBySlug(ctx.db, slug);
-  const allowed =
-    community &&
-    ctx.ability.can(
-      'read',
-      subjectOf('Report', {
-        communityId: community.id,
-        sharedWithMembers: false,
-        public: community.transparencyPublic,
-      }),
-    );
-  if (!community || !allowed) throw notFound('transparency_page');
+  const community = await readableReport(ctx, slug, 'transparency_page', (c) => ({
+    sharedWithMembers: false,
+    public: c.transparencyPublic,
+  }));
   const report = await buildReport(ctx.db, community, undefined, period);
   const uses = await repo.approvedUses(ctx.db, {
     communityId: community.id,
