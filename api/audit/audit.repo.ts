@@ -41,8 +41,8 @@ export async function readNodes(db: Db, refs: NodeRef[]): Promise<Map<string, Bu
 
 /**
  * Appends leaves `first`, `first + 1`, … for the events `seqs` (their hashes concatenated, 32 bytes
- * each, in the same order) and the completed subtrees, and marks the events as integrated (their
- * hash). Three statements whatever the batch size; hashes travel as one bytea, not as array text.
+ * each, in the same order) and the completed subtrees. Two statements whatever the batch size; hashes
+ * travel as one bytea, not as array text. The events themselves are never touched.
  */
 export async function appendLeaves(
   db: Db,
@@ -52,18 +52,96 @@ export async function appendLeaves(
   nodes: { level: number; index: number; hash: Buffer }[],
 ) {
   if (!seqs.length) return;
-  const h = sql`substring(${hashes}::bytea from (o::int - 1) * 32 + 1 for 32)`;
   await db.execute(sql`insert into audit_leaves (leaf_index, seq, hash)
-    select ${first}::bigint + o - 1, s, ${h} from unnest(${sql.param(seqs)}::bigint[]) with ordinality as v(s, o)`);
+    select ${first}::bigint + o - 1, s, substring(${hashes}::bytea from (o::int - 1) * 32 + 1 for 32)
+    from unnest(${sql.param(seqs)}::bigint[]) with ordinality as v(s, o)`);
   if (nodes.length)
     await db.execute(sql`insert into audit_nodes (level, index, hash)
       select l, i, substring(${Buffer.concat(nodes.map((n) => n.hash))}::bytea from (o::int - 1) * 32 + 1 for 32)
       from unnest(${sql.param(nodes.map((n) => n.level))}::smallint[], ${sql.param(nodes.map((n) => n.index))}::bigint[])
         with ordinality as v(l, i, o)`);
-  // The append-only trigger lets exactly this through: an empty hash being filled in.
-  await db.execute(sql`update audit_events e set hash = encode(${h}, 'hex')
-    from unnest(${sql.param(seqs)}::bigint[]) with ordinality as v(s, o)
-    where e.seq = v.s and e.hash is null`);
+}
+
+/** The sequencer's floor and horizon (sequencer.ts); `passed`: no transaction older than the horizon runs. */
+export async function sequencerState(db: Db) {
+  const [r] = await rows<{
+    floor: string;
+    horizonSeq: string | null;
+    horizonXid: string | null;
+    passed: boolean;
+  }>(
+    db,
+    sql`select floor::text as "floor", horizon_seq::text as "horizonSeq", horizon_xid::text as "horizonXid",
+      coalesce(pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= horizon_xid, false) as passed
+      from audit_sequencer_state where id = 1`,
+  );
+  if (!r) throw new Error('audit_sequencer_state has no row: run the migrations');
+  const num = (v: string | null) => (v === null ? null : Number(v));
+  return {
+    floor: Number(r.floor),
+    horizonSeq: num(r.horizonSeq),
+    horizonXid: num(r.horizonXid),
+    passed: r.passed,
+  };
+}
+
+/**
+ * A new horizon: the sequence's last value, then this transaction's xid, in that order (two statements).
+ * Must run before the transaction writes anything, so that the xid is taken now.
+ */
+export async function takeHorizon(db: Db) {
+  const [s] = await rows<{ v: string }>(
+    db,
+    sql`select (case when is_called then last_value else last_value - 1 end)::text as v from audit_events_seq_seq`,
+  );
+  const [x] = await rows<{ xid: string }>(db, sql`select pg_current_xact_id()::text as xid`);
+  return { horizonSeq: Number(s.v), horizonXid: Number(x.xid) };
+}
+
+export async function saveSequencerState(
+  db: Db,
+  floor: number,
+  h: { horizonSeq: number | null; horizonXid: number | null },
+) {
+  await db.execute(sql`update audit_sequencer_state
+    set floor = ${floor}, horizon_seq = ${h.horizonSeq}, horizon_xid = ${h.horizonXid} where id = 1`);
+}
+
+/** `from … where …` of the events above `floor` that have no leaf yet, over `e`. */
+export const unintegratedFrom = (floor: number) =>
+  `from audit_events e where e.seq > ${Math.trunc(floor)}
+    and not exists (select 1 from audit_leaves l where l.seq = e.seq)`;
+
+/** Events the sequencer has not integrated yet (committed, above its floor, no leaf). */
+export async function pendingCount(db: Db): Promise<number> {
+  const { floor } = await sequencerState(db);
+  const [r] = await rows<{ n: number }>(db, sql.raw(`select count(*)::int as n ${unintegratedFrom(floor)}`));
+  return r.n;
+}
+
+/**
+ * Events at or below the floor that are in no leaf: the sequencer has passed their seq, so they were
+ * inserted around it (with a seq it had passed). Counting is cheap; the anti-join that names the rows
+ * runs only when the counts disagree.
+ */
+export async function outsideTree(db: Db) {
+  const [c] = await rows<{ events: string; leaves: string }>(
+    db,
+    sql`select (select count(*) from audit_events e, audit_sequencer_state s where s.id = 1 and e.seq <= s.floor)::text as events,
+      (select count(*) from audit_leaves l, audit_sequencer_state s where s.id = 1 and l.seq <= s.floor)::text as leaves`,
+  );
+  if (c.events === c.leaves) return [];
+  return rows<{ seq: number; action: string }>(
+    db,
+    sql`select e.seq::int as seq, e.action from audit_events e, audit_sequencer_state s
+      where s.id = 1 and e.seq <= s.floor and not exists (select 1 from audit_leaves l where l.seq = e.seq)
+      order by e.seq limit 10`,
+  );
+}
+
+async function rows<T>(db: Db, q: SQL): Promise<T[]> {
+  const r = await db.execute(q);
+  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 }
 
 export async function latestCheckpoint(db: Db) {
@@ -107,32 +185,4 @@ export function communityLeaves(
     )
     .orderBy(asc(auditLeaves.leafIndex))
     .limit(limit);
-}
-
-/** How many events carry a hash (claim to be in the tree). */
-export async function hashedCount(db: Db): Promise<number> {
-  const [r] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(auditEvents)
-    .where(isNotNull(auditEvents.hash));
-  return r.n;
-}
-
-/** Events that claim to be integrated (a hash) but have no leaf: rows slipped in around the sequencer. */
-export function hashedWithoutLeaf(db: Db) {
-  return db
-    .select({ seq: auditEvents.seq, action: auditEvents.action })
-    .from(auditEvents)
-    .leftJoin(auditLeaves, eq(auditLeaves.seq, auditEvents.seq))
-    .where(and(isNotNull(auditEvents.hash), isNull(auditLeaves.seq)))
-    .orderBy(asc(auditEvents.seq))
-    .limit(10);
-}
-
-export async function pendingCount(db: Db): Promise<number> {
-  const [r] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(auditEvents)
-    .where(isNull(auditEvents.hash));
-  return r.n;
 }

@@ -4,19 +4,19 @@ import { CANONICAL_KEYS } from './event-hash.ts';
 
 /**
  * The verifier's per-leaf check on PostgreSQL (binary COPY rows): the event's hash recomputed from its
- * columns against its leaf's hash and the hash stored on the event. Pure.
+ * columns against its leaf's hash. Pure.
  */
 
-/** A leaf that does not check: leaf index, event seq, leaf hash (hex), stored hash, recomputed hash (hex; undefined: the row is gone). */
-export type Mismatch = [number, string, string, string | null, string | undefined];
+/** A leaf that does not check: leaf index, event seq, leaf hash (hex), recomputed hash (hex; undefined: the row is gone). */
+export type Mismatch = [number, string, string, string | undefined];
 
-const EVENT = 4;
+const EVENT = 3;
 /** Fields per row of `leafCheckSelect`. */
 export const LEAF_CHECK_WIDTH = EVENT + EVENT_COLUMNS_BINARY.length;
 
 /** Every leaf in `range` (SQL over `l`) with its event's columns, in whatever order the database joins them. */
 export const leafCheckSelect = (range: string) =>
-  `select l.leaf_index, l.seq, l.hash, e.hash, ${EVENT_COLUMNS_BINARY.join(', ')}
+  `select l.leaf_index, l.seq, l.hash, ${EVENT_COLUMNS_BINARY.join(', ')}
     from audit_leaves l left join audit_events e on e.seq = l.seq where ${range}`;
 
 const SEQ_AT = EVENT + CANONICAL_KEYS.indexOf('seq');
@@ -27,37 +27,18 @@ function sameDigest(digest: string, src: Buffer, at: number): boolean {
   for (let k = 0; k < 32; k++) if (digest.charCodeAt(k) !== src[at + k]) return false;
   return true;
 }
-const HEX_CODES = Buffer.from('0123456789abcdef');
-/** The 64 lower-case hex characters of `src` at `hexAt` spell the 32 bytes of `src` at `at`. */
-function sameHex(src: Buffer, hexAt: number, at: number): boolean {
-  for (let k = 0; k < 32; k++) {
-    const b = src[at + k];
-    if (src[hexAt + 2 * k] !== HEX_CODES[b >> 4] || src[hexAt + 2 * k + 1] !== HEX_CODES[b & 15])
-      return false;
-  }
-  return true;
-}
-
 /** The row handler for BinaryCopyParser: calls `onMismatch` for every leaf that does not check. */
 export function leafChecker(onMismatch: (m: Mismatch) => void) {
   const w = new LeafWriter();
   return (src: Buffer, pos: Int32Array, len: Int32Array) => {
     const gone = len[SEQ_AT] < 0;
     const digest = gone ? '' : hash('sha256', w.out.subarray(0, w.write(src, pos, len, EVENT)), 'binary');
-    // The usual case, compared without making strings: recomputed = leaf = stored (hex).
-    if (
-      !gone &&
-      len[2] === 32 &&
-      sameDigest(digest, src, pos[2]) &&
-      len[3] === 64 &&
-      sameHex(src, pos[3], pos[2])
-    )
-      return;
+    // The usual case, compared without making strings: recomputed = leaf.
+    if (!gone && len[2] === 32 && sameDigest(digest, src, pos[2])) return;
     onMismatch([
       int8(src, pos[0]),
       String(int8(src, pos[1])),
       src.toString('hex', pos[2], pos[2] + len[2]),
-      len[3] < 0 ? null : src.toString('latin1', pos[3], pos[3] + len[3]),
       gone ? undefined : Buffer.from(digest, 'latin1').toString('hex'),
     ]);
   };

@@ -24,13 +24,20 @@ export interface SequencerOptions {
  * Integrates committed audit events into the Merkle tree and signs checkpoints.
  *
  * Why this design ("commit order"): `seq` is taken from a sequence when the row is inserted, not when
- * it commits, so a later seq may become visible first. The sequencer never reasons about gaps in
- * seq. Each tick it takes whatever events are *committed and not yet integrated* (`hash is null`,
- * found through a partial index, so the scan costs the backlog, not the log), gives them the next
- * leaf indexes in seq order, writes the leaves to the append-only `audit_leaves` table, and fills
- * in the events' `hash` (the one update the append-only trigger allows). An event that commits late
- * is simply picked up by a later tick and lands after events that committed before it: leaf order
- * is the order the sequencer saw commits. Writers pay nothing: `record()` stays one INSERT.
+ * it commits, so a later seq may become visible first. Each tick takes the events that are committed
+ * and not yet integrated, gives them the next leaf indexes in seq order and writes the leaves to the
+ * append-only `audit_leaves` table. An event that commits late is picked up by a later tick and lands
+ * after events that committed before it: leaf order is the order the sequencer saw commits. Writers pay
+ * nothing: `record()` stays one INSERT, and events are never updated.
+ *
+ * Finding the events not yet integrated without scanning the log: the sequencer keeps a floor (every
+ * seq ≤ floor is in a leaf or will never exist) and looks only above it, for seqs with no leaf. The
+ * floor rises through a horizon: the sequence's value read, then a transaction id taken after it. A
+ * writer takes its xid before its seq (the column default, migration 0020), so every seq up to the
+ * reading belongs to a transaction older than that xid; once none of those is still running
+ * (`pg_snapshot_xmin` has passed it), each such seq has committed or rolled back for good, and a scan
+ * that starts afterwards sees every one that exists. A long transaction holds the floor back (the scan
+ * gets longer), never makes an event be skipped.
  *
  * Leadership: each batch runs in a transaction that first takes `pg_try_advisory_xact_lock`. Whoever
  * gets it is the leader for that batch; a process that does not get it stands by until its next
@@ -100,22 +107,36 @@ export class Sequencer {
   private batch(): Promise<number | undefined> {
     return auditTx(this.db, {}, async ({ db: tx, scan }) => {
       if (!(await lock(tx))) return undefined;
+      // Before any write: the horizon's xid must be this transaction's first, taken after the reading.
+      const state = await repo.sequencerState(tx);
+      const horizon = state.horizonXid === null || state.passed ? await repo.takeHorizon(tx) : undefined;
       const seqs: number[] = [];
       const hashes: Buffer[] = [];
+      const limit = Math.trunc(this.batchSize);
       await scan(
         EVENT_COLUMNS,
-        `from audit_events e where e.hash is null order by e.seq limit ${Math.trunc(this.batchSize)}`,
+        `${repo.unintegratedFrom(state.floor)} order by e.seq limit ${limit}`,
         (f) => {
           seqs.push(Number(f[SEQ]));
           hashes.push(leafHashFromColumns(f, 0));
         },
       );
-      if (!seqs.length) return 0;
-      const size = await repo.treeSize(tx);
-      const nodes: { level: number; index: number; hash: Buffer }[] = [];
-      const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
-      for (const h of hashes) builder.push(h);
-      await repo.appendLeaves(tx, size, seqs, Buffer.concat(hashes), nodes);
+      if (seqs.length) {
+        const size = await repo.treeSize(tx);
+        const nodes: { level: number; index: number; hash: Buffer }[] = [];
+        const builder = await resume(tx, size, (level, index, hash) => nodes.push({ level, index, hash }));
+        for (const h of hashes) builder.push(h);
+        await repo.appendLeaves(tx, size, seqs, Buffer.concat(hashes), nodes);
+      }
+      // A passed horizon: every seq up to it has committed or never will, and this scan (begun after)
+      // saw all that did; those it did not reach for the limit are above the last one it took.
+      let floor = state.floor;
+      if (state.passed && state.horizonSeq !== null)
+        floor = Math.max(
+          floor,
+          seqs.length === limit ? Math.min(state.horizonSeq, seqs[seqs.length - 1]) : state.horizonSeq,
+        );
+      if (horizon || floor !== state.floor) await repo.saveSequencerState(tx, floor, horizon ?? state);
       return seqs.length;
     });
   }

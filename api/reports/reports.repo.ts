@@ -110,7 +110,8 @@ export function downloadsSql(s: ReportScope): SQL {
         coalesce(u.home_organization, '') as organisation, e.actor_id is null as anonymous, e.dataset_id, count(*) as n
       from audit_events e left join users u on u.id = e.actor_id
       where e.seq in (select l.seq from audit_leaves l, w where l.leaf_index >= w.w
-                      union all select x.seq from audit_events x where x.hash is null)
+                      union all select x.seq from audit_events x, audit_sequencer_state q
+                        where q.id = 1 and x.seq > q.floor and not exists (select 1 from audit_leaves y where y.seq = x.seq))
         and e.community_id = ${s.communityId}::uuid and e.action = 'download.issued' and e.dataset_id is not null
         and e.at >= ${ts(s.start)} and e.at < ${ts(s.end)} ${datasetFilter(sql`e.dataset_id`, s)}
       group by 1, 2, 3, 4, 5

@@ -20,10 +20,11 @@ const hash = customType<{ data: Buffer; driverData: Uint8Array }>({
 });
 
 /**
- * The audit log. Append-only (a trigger rejects UPDATE and DELETE of the recorded fields); each row is
- * written in the same transaction as the act it records. `hash` is filled by the sequencer (hex of the
- * event's RFC 6962 leaf hash, see api/audit/event-hash.ts) when it gives the event its leaf: an empty
- * hash means "not in the tree yet", and the partial index finds those rows without scanning the log.
+ * The audit log. Append-only: a trigger rejects every UPDATE and DELETE, and TRUNCATE. Each row is
+ * written in the same transaction as the act it records. Whether an event is in the Merkle tree is
+ * told by `audit_leaves` (its seq there) and the sequencer's floor (`audit_sequencer_state`), never by
+ * changing the event. `seq`'s default takes the writing transaction's xid before the next seq (migration
+ * 0020): what lets the sequencer know when every seq below a mark has committed or never will.
  */
 export const auditEvents = pgTable(
   'audit_events',
@@ -42,13 +43,11 @@ export const auditEvents = pgTable(
     purpose: text('purpose'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     requestId: text('request_id'),
-    hash: text('hash'),
   },
   (t) => [
     index('audit_events_community_seq_idx').on(t.communityId, t.seq),
     index('audit_events_dataset_seq_idx').on(t.datasetId, t.seq),
     index('audit_events_action_idx').on(t.action),
-    index('audit_events_unsequenced_idx').on(t.seq).where(sql`hash is null`),
   ],
 );
 
@@ -89,4 +88,18 @@ export const auditCheckpoints = pgTable('audit_checkpoints', {
   keyId: text('key_id').notNull(),
   note: text('note').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The sequencer's place in the log (one row). `floor`: every event with seq ≤ floor is in a leaf or will
+ * never exist, so the next tick looks only above it. `horizon_seq` / `horizon_xid`: the sequence's last
+ * value and a transaction id taken after it; once no transaction older than `horizon_xid` is running,
+ * every seq ≤ `horizon_seq` has committed or rolled back, and the floor may rise to it. Not part of the
+ * log: updated once per tick.
+ */
+export const auditSequencerState = pgTable('audit_sequencer_state', {
+  id: smallint('id').primaryKey(),
+  floor: bigint('floor', { mode: 'number' }).notNull(),
+  horizonSeq: bigint('horizon_seq', { mode: 'number' }),
+  horizonXid: bigint('horizon_xid', { mode: 'number' }),
 });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pendingCount } from '../../api/audit/audit.repo.ts';
 import { recordAlone, systemCtx } from '../../api/audit/audit.ts';
 import { auditTx } from '../../api/audit/event-rows.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -21,11 +22,7 @@ describe('the AUDIT_SEQUENCER setting', () => {
     });
     // The sequencer ticks every second: give it two.
     await new Promise((r) => setTimeout(r, 2500));
-    const r = await app.database.db.execute(
-      sql`select count(*)::int as n from audit_events where hash is null`,
-    );
-    const rows = (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows) as { n: number }[];
-    return rows[0].n;
+    return pendingCount(app.database.db);
   }
 
   it('off: events wait until something else integrates them', async () => {
@@ -50,22 +47,74 @@ describe('the append-only trigger', () => {
   let app: TestApp;
   afterAll(() => app?.stop());
 
-  it('lets through only an empty hash being filled in, once', async () => {
+  it('rejects every UPDATE and DELETE, even one that changes nothing', async () => {
     app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
     const db = app.database.db;
     await recordAlone(db, systemCtx('t'), 'test.trigger', { subjectType: 'Test', subjectId: 'x' });
     const r = await db.execute(sql`select max(seq)::int as seq from audit_events`);
     const [{ seq }] = (Array.isArray(r) ? r : (r as { rows: { seq: number }[] }).rows) as { seq: number }[];
+    const failure = (q: ReturnType<typeof sql>) =>
+      db.execute(q).then(
+        () => 'accepted',
+        (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
+      );
+    expect(await failure(sql`update audit_events set subject_id = 'y' where seq = ${seq}`)).toMatch(
+      /append-only/,
+    );
+    expect(await failure(sql`update audit_events set subject_id = subject_id where seq = ${seq}`)).toMatch(
+      /append-only/,
+    );
+    expect(await failure(sql`delete from audit_events where seq = ${seq}`)).toMatch(/append-only/);
+    // The sequencer integrates it without touching the row.
+    const { added } = await app.sequencer.flush();
+    expect(added).toBeGreaterThan(0);
+  });
+});
+
+describe('the sequencer floor', () => {
+  let app: TestApp;
+  afterAll(() => app?.stop());
+  const one = async <T>(q: ReturnType<typeof sql>): Promise<T> => {
+    const r = await app.database.db.execute(q);
+    return ((Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[])[0];
+  };
+
+  it('rises past a rolled-back seq to the last event once no older transaction runs, and integrates nothing twice', async () => {
+    app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
+    const db = app.database.db;
+    await app.sequencer.flush();
+    // A seq taken by a transaction that rolls back: a gap that must not hold the floor.
     await expect(
-      db.execute(sql`update audit_events set subject_id = 'y' where seq = ${seq}`),
-    ).rejects.toThrow();
-    await expect(
-      db.execute(sql`update audit_events set details = '{"a":1}', hash = 'ab' where seq = ${seq}`),
-    ).rejects.toThrow();
-    await expect(db.execute(sql`delete from audit_events where seq = ${seq}`)).rejects.toThrow();
-    await db.execute(sql`update audit_events set hash = 'ab' where seq = ${seq}`);
-    await expect(db.execute(sql`update audit_events set hash = 'cd' where seq = ${seq}`)).rejects.toThrow();
-    await expect(db.execute(sql`update audit_events set hash = null where seq = ${seq}`)).rejects.toThrow();
+      db.transaction(async (tx) => {
+        await recordAlone(tx, systemCtx('t'), 'test.rolled_back', { subjectType: 'Test', subjectId: 'x' });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await recordAlone(db, systemCtx('t'), 'test.after_gap', { subjectType: 'Test', subjectId: 'y' });
+    for (let i = 0; i < 3; i++) await app.sequencer.flush();
+    const { max } = await one<{ max: number }>(sql`select max(seq)::int as max from audit_events`);
+    const { floor } = await one<{ floor: number }>(
+      sql`select floor::int as floor from audit_sequencer_state`,
+    );
+    expect(floor).toBe(max);
+    expect(await pendingCount(db)).toBe(0);
+    const counts = await one<{ events: number; leaves: number; distinct: number }>(
+      sql`select (select count(*)::int from audit_events) as events, (select count(*)::int from audit_leaves) as leaves,
+        (select count(distinct seq)::int from audit_leaves) as distinct`,
+    );
+    expect(counts.leaves).toBe(counts.events);
+    expect(counts.distinct).toBe(counts.events);
+  });
+
+  it('the column default takes the transaction id before the seq', async () => {
+    const { def } = await one<{ def: string }>(
+      sql`select pg_get_expr(d.adbin, d.adrelid) as def from pg_attrdef d
+        join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+        where d.adrelid = 'audit_events'::regclass and a.attname = 'seq'`,
+    );
+    expect(def).toContain('nextval');
+    expect(def.indexOf('pg_current_xact_id()')).toBeGreaterThan(-1);
+    expect(def.indexOf('pg_current_xact_id()')).toBeLessThan(def.indexOf('nextval'));
   });
 });
 

@@ -364,7 +364,7 @@ describe('community reports', () => {
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'download.issued'), eq(auditEvents.purpose, 'education')));
-    const { seq: _seq, hash: _hash, ...copy } = one;
+    const { seq: _seq, ...copy } = one;
     await db.insert(auditEvents).values({ ...copy, at: new Date('2026-05-15T12:00:00Z') });
     const more = await (await app.api(url(), { token: auditor })).json();
     expect(more.downloads.total).toBe(9);
