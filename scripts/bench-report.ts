@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { sequencerState } from '../api/audit/audit.repo.ts';
 import { loadAuditKey } from '../api/audit/checkpoint.ts';
 import { Sequencer } from '../api/audit/sequencer.ts';
 import { downloadsSql, rollUp } from '../api/reports/reports.repo.ts';
@@ -142,7 +143,7 @@ export async function benchReport() {
       select 'anonymous', 'download.issued', community_id, dataset_id, 'File', 'live' from download_counts limit 1`);
     const plan = rowsOf<{ 'QUERY PLAN': string }>(
       await database.db.execute(
-        sql`explain (analyze, buffers) ${downloadsSql({ communityId: community.id, start: period.start, end: period.end })}`,
+        sql`explain (analyze, buffers) ${downloadsSql({ communityId: community.id, start: period.start, end: period.end }, (await sequencerState(database.db)).floor)}`,
       ),
     );
     console.log(plan.map((r) => `  ${r['QUERY PLAN']}`).join('\n'));

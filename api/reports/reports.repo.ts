@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
+import { sequencerState, unintegratedSeqs } from '../audit/audit.repo.ts';
 
 /** What a report covers: one community, optionally one of its datasets, in [start, end). */
 export interface ReportScope {
@@ -96,12 +97,13 @@ export function wholeMonths(start: Date, end: Date): { from: Date; to: Date } {
  * below the watermark), plus the live tail (events in leaves at or above it, and events the sequencer has
  * not reached yet). Run it in one snapshot: the rollup moves the watermark and the counts together.
  */
-export function downloads(db: Db, s: ReportScope) {
-  return all<DownloadRow>(db, downloadsSql(s));
+export async function downloads(db: Db, s: ReportScope) {
+  const { floor } = await sequencerState(db);
+  return all<DownloadRow>(db, downloadsSql(s, floor));
 }
 
-/** The statement of `downloads`, for EXPLAIN in the benchmark. */
-export function downloadsSql(s: ReportScope): SQL {
+/** The statement of `downloads` (`floor`: the audit sequencer's, see `sequencerState`), for EXPLAIN in the benchmark. */
+export function downloadsSql(s: ReportScope, floor: number): SQL {
   const months = wholeMonths(s.start, s.end);
   const [from, mFrom, mTo, end] = [s.start, months.from, months.to, s.end].map(isoDay);
   return sql`with w as (select coalesce((select next_leaf from report_rollup_state where id = 1), 0) as w),
@@ -110,8 +112,7 @@ export function downloadsSql(s: ReportScope): SQL {
         coalesce(u.home_organization, '') as organisation, e.actor_id is null as anonymous, e.dataset_id, count(*) as n
       from audit_events e left join users u on u.id = e.actor_id
       where e.seq in (select l.seq from audit_leaves l, w where l.leaf_index >= w.w
-                      union all select x.seq from audit_events x, audit_sequencer_state q
-                        where q.id = 1 and x.seq > q.floor and not exists (select 1 from audit_leaves y where y.seq = x.seq))
+                      union all ${unintegratedSeqs(floor)})
         and e.community_id = ${s.communityId}::uuid and e.action = 'download.issued' and e.dataset_id is not null
         and e.at >= ${ts(s.start)} and e.at < ${ts(s.end)} ${datasetFilter(sql`e.dataset_id`, s)}
       group by 1, 2, 3, 4, 5
