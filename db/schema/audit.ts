@@ -47,7 +47,10 @@ export const auditEvents = pgTable(
   (t) => [
     index('audit_events_community_seq_idx').on(t.communityId, t.seq),
     index('audit_events_dataset_seq_idx').on(t.datasetId, t.seq),
-    index('audit_events_action_idx').on(t.action),
+    // A request's history (access-requests.repo `history`). Partial: downloads, most of the log, skip it.
+    index('audit_events_request_subject_idx')
+      .on(t.subjectId, t.seq)
+      .where(sql`subject_type = 'AccessRequest'`),
   ],
 );
 
