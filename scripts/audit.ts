@@ -6,12 +6,12 @@ export const auditUsage =
   'audit verify                            recompute the audit log; exit 1 naming the first bad event';
 
 /** Prints the report; returns the exit code (0 all well, 1 tampering found). */
-export async function auditCommand(db: Db, sub: string | undefined): Promise<number> {
+export async function auditCommand(db: Db, sub: string | undefined, databaseUrl?: string): Promise<number> {
   if (sub !== 'verify') {
     console.error(`usage: steward ${auditUsage}`);
     return 2;
   }
-  const r = await verifyLog(db);
+  const r = await verifyLog(db, { databaseUrl });
   const rate = r.ms > 0 ? Math.round((r.events / r.ms) * 1000) : 0;
   if (r.ok) {
     console.log(

@@ -130,7 +130,16 @@ async function benchLog() {
     await database.db.execute(sql`analyze audit_events, audit_leaves, audit_nodes`);
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const { value: r, nodeMs, dbMs } = await cpuOf(admin, name, () => verifyLog(database.db));
+      const {
+        value: r,
+        nodeMs,
+        dbMs,
+      } = await cpuOf(admin, name, () =>
+        verifyLog(database.db, {
+          databaseUrl: url,
+          workers: process.env.BENCH_VERIFY_WORKERS ? Number(process.env.BENCH_VERIFY_WORKERS) : undefined,
+        }),
+      );
       if (!r.ok) throw new Error(`verify failed: ${r.problems[0]}`);
       runs.push((r.events / r.ms) * 1000);
       console.log(

@@ -141,7 +141,7 @@ async function main(argv: string[]) {
     }
     case 'audit': {
       const { auditCommand } = await import('./audit.ts');
-      const code = await withDb((d) => auditCommand(d.db, sub));
+      const code = await withDb((d, config) => auditCommand(d.db, sub, config.databaseUrl));
       if (code) process.exit(code);
       return;
     }

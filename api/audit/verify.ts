@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
@@ -5,6 +6,7 @@ import { checkNote, readAuditKey } from './checkpoint.ts';
 import { CANONICAL_KEYS } from './event-hash.ts';
 import { type AuditTx, auditTx, EVENT_COLUMNS, leafHashFromColumns } from './event-rows.ts';
 import { LEAF_CHECK_WIDTH, leafChecker, leafCheckSelect } from './leaf-check.ts';
+import { leafCheckInWorker } from './leaf-check-worker.ts';
 import { Latin1TreeBuilder, type NodeRef, nodeHash } from './merkle.ts';
 
 export interface VerifyReport {
@@ -58,7 +60,23 @@ const int8 = (b: Buffer, p: number) => b.readInt32BE(p) * 4294967296 + b.readUIn
  * cheapest (each event's hash against its leaf's). Together they equal building the tree from the
  * recomputed event hashes. Problems are reported in leaf order. On PostgreSQL both reads are binary COPY.
  */
-export async function verifyLog(db: Db): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /**
+   * The database's URL (PostgreSQL): the per-leaf check then runs in `workers` worker threads on
+   * connections of their own that share this one's snapshot, while this thread builds the tree.
+   */
+  databaseUrl?: string;
+  /**
+   * Worker threads for the per-leaf check (default: the cores available, at most 4, and only from
+   * PARALLEL_FROM leaves; given, they run whatever the size).
+   */
+  workers?: number;
+}
+
+/** Below this many leaves the workers' start-up costs more than they save. */
+const PARALLEL_FROM = 50_000;
+
+export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const t0 = performance.now();
   // One repeatable-read snapshot: a sequencer integrating meanwhile cannot make the log look torn.
   return auditTx(db, { readOnly: true }, async ({ db, scan, scanBinary }) => {
@@ -119,21 +137,47 @@ export async function verifyLog(db: Db): Promise<VerifyReport> {
     };
     const range = `l.leaf_index >= 0 and l.leaf_index < ${Math.trunc(size)}`;
     if (scanBinary) {
+      const workers = Math.max(1, Math.min(opts.workers ?? Math.min(4, availableParallelism()), 16));
+      const shares =
+        opts.databaseUrl?.startsWith('postgres') && (opts.workers !== undefined || size >= PARALLEL_FROM)
+          ? await seqShares(db, size, workers)
+          : undefined;
+      // Exported before anything runs beside it: the workers read this transaction's snapshot.
+      const snapshot = shares ? await exportSnapshot(db) : undefined;
+      const checks =
+        shares && snapshot && opts.databaseUrl
+          ? shares.map((share) =>
+              leafCheckInWorker({
+                url: opts.databaseUrl!,
+                snapshot,
+                select: leafCheckSelect(`${range} and ${share}`),
+              }),
+            )
+          : undefined;
+      // Settle every worker before leaving (and so before this snapshot ends), even when one fails.
+      const settled = checks ? Promise.allSettled(checks) : undefined;
       await scanBinary(
         `select l.leaf_index, l.hash from audit_leaves l where ${range} order by l.leaf_index`,
         2,
         (src, pos, len) =>
           onLeaf(int8(src, pos[0]), src.toString('latin1', pos[1], pos[1] + Math.max(0, len[1]))),
       );
-      // The join below is one pass over both tables: a hash join in memory, without JIT.
-      await db.execute(sql`set local work_mem = '128MB'`);
-      await db.execute(sql`set local jit = off`);
-      const select = leafCheckSelect(range);
-      await scanBinary(
-        select,
-        LEAF_CHECK_WIDTH,
-        leafChecker((m) => onEvent(...m)),
-      );
+      if (settled) {
+        for (const r of await settled) {
+          if (r.status === 'rejected') throw r.reason;
+          for (const m of r.value.mismatches) onEvent(...m);
+          found.count += r.value.count - r.value.mismatches.length;
+        }
+      } else {
+        // The join below is one pass over both tables: a hash join in memory, without JIT.
+        await db.execute(sql`set local work_mem = '128MB'`);
+        await db.execute(sql`set local jit = off`);
+        await scanBinary(
+          leafCheckSelect(range),
+          LEAF_CHECK_WIDTH,
+          leafChecker((m) => onEvent(...m)),
+        );
+      }
     } else {
       await scan(
         ['l.leaf_index::text', "encode(l.hash, 'hex')"],
@@ -168,6 +212,33 @@ export async function verifyLog(db: Db): Promise<VerifyReport> {
       ms: performance.now() - t0,
     };
   });
+}
+
+/**
+ * `workers` conditions on `l.seq` that split the leaves [0, size) into shares of about equal size (leaf
+ * order is nearly seq order), each share's join reading only its own range of events.
+ */
+async function seqShares(db: Db, size: number, workers: number): Promise<string[]> {
+  if (workers < 2) return ['true'];
+  const at = Array.from({ length: workers - 1 }, (_, i) => Math.floor((size * (i + 1)) / workers));
+  const r = await db.execute(
+    sql.raw(`select seq::text as seq from audit_leaves where leaf_index in (${at.join(', ')}) order by seq`),
+  );
+  const cuts = ((Array.isArray(r) ? r : (r as { rows: { seq: string }[] }).rows) as { seq: string }[]).map(
+    (x) => BigInt(x.seq).toString(),
+  );
+  const bounds = [undefined, ...cuts, undefined];
+  return bounds.slice(1).map((hi, i) => {
+    const lo = bounds[i];
+    return [lo === undefined ? 'true' : `l.seq >= ${lo}`, hi === undefined ? 'true' : `l.seq < ${hi}`].join(
+      ' and ',
+    );
+  });
+}
+
+async function exportSnapshot(db: Db): Promise<string> {
+  const r = await db.execute(sql`select pg_export_snapshot() as s`);
+  return ((Array.isArray(r) ? r : (r as { rows: { s: string }[] }).rows) as { s: string }[])[0].s;
 }
 
 /** Leaf columns before the event's: leaf_index, seq, leaf hash (hex). */

@@ -101,6 +101,12 @@ describe('steward audit verify', () => {
       // The rewritten rows now sit last on disk, the later seq first: a join in physical order meets it first.
       expect(r.problems[0]).toMatch(new RegExp(`\\(event seq ${second}\\): the event was altered`));
       expect(r.problems[1]).toMatch(new RegExp(`\\(event seq ${seq}\\): the event was altered`));
+      if (pg) {
+        // The same findings when worker threads check the leaves on connections sharing the snapshot.
+        const par = await verifyLog(app.database.db, { databaseUrl: app.config.databaseUrl, workers: 2 });
+        expect(par.ok).toBe(false);
+        expect(par.problems.slice(0, 2)).toEqual(r.problems.slice(0, 2));
+      }
     } finally {
       await asAttacker(async () => {
         await exec(
