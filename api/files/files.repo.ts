@@ -12,6 +12,7 @@ import {
 } from '../../db/schema/index.ts';
 import { type CountedHit, hitParams, hitStatement } from '../middleware/rate-limit.repo.ts';
 import { tokenByHash, tokenPrincipalFields } from '../tokens/tokens.repo.ts';
+import { directSelect } from './direct-select.ts';
 
 export type FileRow = typeof files.$inferSelect;
 
@@ -115,8 +116,7 @@ const downloadQuery = (db: Db) => {
     .from(sql`(select 1) as anchor`)
     .leftJoin(files, eq(files.id, sql.placeholder('id')))
     .leftJoin(releases, eq(releases.id, files.releaseId))
-    .leftJoin(datasets, eq(datasets.id, releases.datasetId))
-    .prepare('file_for_download');
+    .leftJoin(datasets, eq(datasets.id, releases.datasetId));
 };
 
 /*
@@ -139,10 +139,12 @@ const tokenDownloadQuery = (db: Db) => {
     .leftJoin(releases, eq(releases.id, files.releaseId))
     .leftJoin(datasets, eq(datasets.id, releases.datasetId))
     .leftJoin(apiTokens, tokenByHash)
-    .leftJoin(users, eq(users.id, apiTokens.userId))
-    .prepare('token_file_for_download');
+    .leftJoin(users, eq(users.id, apiTokens.userId));
 };
-const preparedTokenDownload = new WeakMap<Db, ReturnType<typeof tokenDownloadQuery>>();
+const preparedTokenDownload = new WeakMap<
+  Db,
+  ReturnType<typeof directSelect<ReturnType<typeof tokenDownloadQuery>>>
+>();
 
 /**
  * The token's principal and the file, for `GET /files/:id/download` with a bearer token, counting the
@@ -151,10 +153,10 @@ const preparedTokenDownload = new WeakMap<Db, ReturnType<typeof tokenDownloadQue
 export async function findForTokenDownload(db: Db, tokenHash: string, id: string, hit: CountedHit) {
   let q = preparedTokenDownload.get(db);
   if (!q) {
-    q = tokenDownloadQuery(db);
+    q = directSelect(db, tokenDownloadQuery, 'token_file_for_download');
     preparedTokenDownload.set(db, q);
   }
-  const [row] = await q.execute({ id, hash: tokenHash, ...hitParams(hit) });
+  const [row] = await q({ id, hash: tokenHash, ...hitParams(hit) });
   const p = row.principal;
   return {
     hits: row.hits,
@@ -167,7 +169,7 @@ export async function findForTokenDownload(db: Db, tokenHash: string, id: string
   };
 }
 
-const prepared = new WeakMap<Db, ReturnType<typeof downloadQuery>>();
+const prepared = new WeakMap<Db, ReturnType<typeof directSelect<ReturnType<typeof downloadQuery>>>>();
 
 /**
  * Everything the download decision needs, in one prepared round trip that also counts the download
@@ -176,10 +178,10 @@ const prepared = new WeakMap<Db, ReturnType<typeof downloadQuery>>();
 export async function findForDownload(db: Db, id: string, hit: CountedHit) {
   let q = prepared.get(db);
   if (!q) {
-    q = downloadQuery(db);
+    q = directSelect(db, downloadQuery, 'file_for_download');
     prepared.set(db, q);
   }
-  const [row] = await q.execute({ id, ...hitParams(hit) });
+  const [row] = await q({ id, ...hitParams(hit) });
   return { hits: row.hits, file: row.file?.id ? (row.file as DownloadRow) : undefined };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type RequestHandler, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
+import { regexes } from 'zod';
 import { type Authenticator, bearerTokenHash, requireUser } from '../auth/authenticate.ts';
 import { UuidParam } from '../common.schema.ts';
 import { presentFile } from '../datasets/datasets.present.ts';
@@ -35,6 +36,37 @@ export function gateHeaders(logger: Logger, secure: boolean): RequestHandler {
   };
 }
 
+// zod's own test for `z.uuid()`: a valid id skips the schema parse; anything else goes through it, for its 400.
+const uuid = regexes.uuid();
+
+/**
+ * Whether a download answers JSON rather than a redirect: exactly `!req.accepts('html') && req.accepts('json')`,
+ * with the headers scripts send most (none, any type, `application/json`) decided without
+ * content negotiation, which cost the path several per cent of its CPU.
+ */
+export function wantsJson(req: Request): boolean {
+  const accept = req.headers.accept;
+  // No header, or any type, accepts html.
+  if (!accept || accept === '*/*') return false;
+  if (accept === 'application/json') return true;
+  return !req.accepts('html') && !!req.accepts('json');
+}
+
+/**
+ * A 302 to `url`, written out: what `res.redirect` sends a client without an Accept header (a short text
+ * note, `Vary: Accept`), without its content negotiation and HTML escaping (~3% of the path's CPU). The
+ * URL is ours and already encoded (a signed URL), so it needs no `encodeurl` either.
+ */
+function found(res: Response, url: string): void {
+  const body = `Found. Redirecting to ${url}`;
+  res.statusCode = 302;
+  res.setHeader('Location', url);
+  res.setHeader('Vary', 'Accept');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
 /**
  * `GET /files/:id/download`, mounted ahead of the api's authentication: with a bearer token it reads the
  * token's principal and the file in one round trip (the hot path of scripts and the CLI); otherwise it
@@ -47,7 +79,8 @@ export function downloadRoute(
 ): RequestHandler {
   const windowSeconds = 60;
   return async (req, res, next) => {
-    const { id } = UuidParam.parse(req.params);
+    const raw = req.params.id;
+    const id = typeof raw === 'string' && uuid.test(raw) ? raw : UuidParam.parse(req.params).id;
     const tokenHash = bearerTokenHash(req);
     // Counted per token, signed-in user or IP, by the route's own read statement (no added round trip).
     const hit = { key: `download:${downloadCaller(req, tokenHash)}`, windowSeconds };
@@ -66,7 +99,7 @@ export function downloadRoute(
     // Signed URLs cannot carry the AI-preference signals: the gate that redirects to them does.
     setSignalHeaders(res, opts.publicUrl, out.signals);
     // Browsers follow the redirect; scripts asking for JSON get the signed URL to fetch themselves.
-    if (!req.accepts('html') && req.accepts('json')) {
+    if (wantsJson(req)) {
       res.json({
         url: out.url,
         expiresAt: out.expiresAt,
@@ -75,7 +108,7 @@ export function downloadRoute(
         name: out.name,
       });
     } else {
-      res.redirect(302, out.url);
+      found(res, out.url);
     }
   };
 }

@@ -39,6 +39,10 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly base: URL;
   private readonly pathStyle: boolean;
+  /** `host[:port]`, the path before the key, and `protocol//host`: fixed per store, worked out once. */
+  private readonly host: string;
+  private readonly keyPrefix: string;
+  private readonly origin: string;
 
   constructor(private readonly settings: S3Settings) {
     this.bucket = settings.bucket;
@@ -63,6 +67,11 @@ export class S3ObjectStore implements ObjectStore {
       { step: 'build', name: 'stripBucketTrailingSlash' },
     );
     this.base = new URL(settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`);
+    const hostname = this.pathStyle ? this.base.hostname : `${this.bucket}.${this.base.hostname}`;
+    this.host = this.base.port ? `${hostname}:${this.base.port}` : hostname;
+    const basePath = this.base.pathname.replace(/\/$/, '');
+    this.keyPrefix = this.pathStyle ? `${basePath}/${this.bucket}/` : `${basePath}/`;
+    this.origin = `${this.base.protocol}//${this.host}`;
   }
 
   async ensureBucket(): Promise<void> {
@@ -80,12 +89,8 @@ export class S3ObjectStore implements ObjectStore {
     headers: Record<string, string>,
     signedHeaders?: Record<string, string>,
   ): Promise<SignedRequest> {
-    const hostname = this.pathStyle ? this.base.hostname : `${this.bucket}.${this.base.hostname}`;
-    const host = this.base.port ? `${hostname}:${this.base.port}` : hostname;
-    const basePath = this.base.pathname.replace(/\/$/, '');
-    const path = this.pathStyle
-      ? `${basePath}/${this.bucket}/${encodeKey(key)}`
-      : `${basePath}/${encodeKey(key)}`;
+    const host = this.host;
+    const path = this.keyPrefix + encodeKey(key);
     const ttl = this.settings.signedUrlTtlSeconds;
     // S3 signs the path as sent (single-encoded); content-type is sent by the client, not signed.
     const { canonicalQuery, signature } = presignV4Query({
@@ -103,7 +108,7 @@ export class S3ObjectStore implements ObjectStore {
     });
     return {
       method,
-      url: `${this.base.protocol}//${host}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`,
+      url: `${this.origin}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`,
       headers,
       expiresAt: new Date(Date.now() + ttl * 1000),
     };

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** RFC 3986 encoding, as SigV4 expects it. */
 export const encode = (s: string) =>
@@ -25,16 +25,26 @@ export interface PresignInput {
   now: Date;
 }
 
-const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
+// One-shot hashing (node:crypto `hash`, Node ≥ 20.12): no Hash object per call.
+const sha256hex = (s: string) => hash('sha256', s, 'hex');
 const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).update(s).digest();
 
 let keyCache: { id: string; key: Buffer } | undefined;
 
-/** `YYYYMMDDTHHMMSSZ` without a regular expression (this runs on every download). */
+/** `YYYYMMDDTHHMMSSZ` without a regular expression (this runs on every download); the last one is kept. */
+let lastDate: { s: number; text: string } = { s: Number.NaN, text: '' };
 const amzDateOf = (d: Date) => {
+  const sec = Math.floor(d.getTime() / 1000);
+  if (sec === lastDate.s) return lastDate.text;
   const p = (n: number) => (n < 10 ? `0${n}` : String(n));
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}T${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  const text = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}T${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  lastDate = { s: sec, text };
+  return text;
 };
+
+/** The encoded names of the query parameters SigV4 adds (constants, so encoded once). */
+const ALGORITHM = `${encode('X-Amz-Algorithm')}=${encode('AWS4-HMAC-SHA256')}`;
+const CONTENT_SHA256 = `${encode('x-amz-content-sha256')}=${encode('UNSIGNED-PAYLOAD')}`;
 
 /**
  * AWS Signature Version 4, query-string ("presigned URL") form, for a request whose signed headers are
@@ -46,26 +56,41 @@ const amzDateOf = (d: Date) => {
  */
 export function presignV4Query(i: PresignInput): { canonicalQuery: string; signature: string } {
   const amzDate = amzDateOf(i.now);
-  const signed: Record<string, string> = { ...i.headers, host: i.host };
-  const names = Object.keys(signed).sort();
-  const signedHeaders = names.join(';');
+  let signedHeaders = 'host';
+  let canonicalHeaders = `host:${i.host.trim()}\n`;
+  if (i.headers) {
+    const signed: Record<string, string> = { ...i.headers, host: i.host };
+    const names = Object.keys(signed).sort();
+    signedHeaders = names.join(';');
+    canonicalHeaders = names.map((n) => `${n}:${signed[n].trim()}\n`).join('');
+  }
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${i.region}/${i.service}/aws4_request`;
-  const query: Record<string, string> = {
-    ...i.query,
-    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-    'X-Amz-Credential': `${i.accessKeyId}/${scope}`,
-    'X-Amz-Date': amzDate,
-    'X-Amz-Expires': String(i.expiresIn),
-    'X-Amz-SignedHeaders': signedHeaders,
-    // Hoisted from the header of that name, in its lower case, as the SDK's presigner does.
-    'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-  };
-  const canonicalQuery = Object.keys(query)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(query[k])}`)
-    .join('&');
-  const canonicalHeaders = names.map((n) => `${n}:${signed[n].trim()}\n`).join('');
+  // Sorted by name: the five X-Amz-* (upper-case X sorts first) are already in order; the caller's
+  // parameters and the lower-case x-amz-content-sha256 are merged in after them, as a sort would.
+  const added = [
+    ALGORITHM,
+    `X-Amz-Credential=${encode(`${i.accessKeyId}/${scope}`)}`,
+    `X-Amz-Date=${amzDate}`,
+    `X-Amz-Expires=${i.expiresIn}`,
+    `X-Amz-SignedHeaders=${encode(signedHeaders)}`,
+  ];
+  const names = Object.keys(i.query);
+  let canonicalQuery: string;
+  if (names.length === 0) canonicalQuery = `${added.join('&')}&${CONTENT_SHA256}`;
+  else {
+    const all: [string, string][] = names.map((k) => [k, `${encode(k)}=${encode(i.query[k])}`]);
+    all.push(
+      ['X-Amz-Algorithm', added[0]],
+      ['X-Amz-Credential', added[1]],
+      ['X-Amz-Date', added[2]],
+      ['X-Amz-Expires', added[3]],
+      ['X-Amz-SignedHeaders', added[4]],
+      ['x-amz-content-sha256', CONTENT_SHA256],
+    );
+    all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    canonicalQuery = all.map((kv) => kv[1]).join('&');
+  }
   const canonicalRequest = `${i.method}\n${i.path}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256hex(canonicalRequest)}`;
   const keyId = `${i.secretAccessKey}|${scope}`;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { ForbiddenError } from '@casl/ability';
 import { accessibleWhere } from '../../policies/sql.ts';
 import { subjectOf } from '../../policies/subject.ts';
@@ -11,7 +11,7 @@ import type { CreateToken } from './tokens.schema.ts';
 const PREFIX = 'stw_';
 
 /** Tokens are stored as the SHA-256 of the secret: a database leak reveals no usable token. */
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string) => hash('sha256', token, 'hex');
 
 export const looksLikeToken = (s: string) => /^stw_[A-Za-z0-9_-]{43}$/.test(s);
 
