@@ -63,7 +63,8 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
 
 function openPostgres(url: string, options: OpenDbOptions): DbHandle {
   // Not `max_pipeline: 0` (STACK.md's remedy for slow-down under saturation): with it, postgres.js
-  // refuses every `begin` as UNSAFE_TRANSACTION here. The bench watches for the decay instead.
+  // refuses every `begin` as UNSAFE_TRANSACTION here. The slow-down itself came from the driver's queue,
+  // which never compacted while in use and was scanned on every hand-off: db/patches/ mends it.
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
