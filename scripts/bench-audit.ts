@@ -128,6 +128,9 @@ async function benchLog() {
     }
     // As autovacuum would after a bulk load: without statistics the planner sorts leaves on disk.
     await database.db.execute(sql`analyze audit_events, audit_leaves, audit_nodes`);
+    // BENCH_VERIFY_WORKERS: worker threads for the leaf check (0: none, the single-thread path).
+    const w = process.env.BENCH_VERIFY_WORKERS;
+    const verifyOptions = w === '0' ? {} : { databaseUrl: url, workers: w ? Number(w) : undefined };
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const {
@@ -135,10 +138,7 @@ async function benchLog() {
         nodeMs,
         dbMs,
       } = await cpuOf(admin, name, () =>
-        verifyLog(database.db, {
-          databaseUrl: url,
-          workers: process.env.BENCH_VERIFY_WORKERS ? Number(process.env.BENCH_VERIFY_WORKERS) : undefined,
-        }),
+        verifyLog(database.db, verifyOptions),
       );
       if (!r.ok) throw new Error(`verify failed: ${r.problems[0]}`);
       runs.push((r.events / r.ms) * 1000);
