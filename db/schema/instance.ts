@@ -7,7 +7,7 @@ export const instanceSettings = pgTable('instance_settings', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Fixed-window rate-limit counters, shared by every api process. UNLOGGED (migration 0022): a crash resets them. */
+/** Fixed-window rate-limit counters, shared by every api process. */
 export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
