@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { auditCheckpoints, auditEvents, auditLeaves, auditNodes } from '../../db/schema/index.ts';
 import type { FieldColumns } from '../../policies/sql.ts';
@@ -62,17 +62,26 @@ export async function appendLeaves(
         with ordinality as v(l, i, o)`);
 }
 
-/** The sequencer's floor and horizon (sequencer.ts); `passed`: no transaction older than the horizon runs. */
+/**
+ * The sequencer's floor and horizon (sequencer.ts). `passed`: no transaction older than the horizon's xid
+ * still runs. `stale`: the horizon's xid is not one this cluster has handed out yet (a database restored
+ * into a new cluster restarts xids): take a new one, or the floor would never rise again. `last`: the
+ * last seq handed out (`pg_sequence_last_value`, which needs only USAGE on the sequence).
+ */
 export async function sequencerState(db: Db) {
   const [r] = await rows<{
     floor: string;
     horizonSeq: string | null;
     horizonXid: string | null;
     passed: boolean;
+    stale: boolean;
+    last: string;
   }>(
     db,
     sql`select floor::text as "floor", horizon_seq::text as "horizonSeq", horizon_xid::text as "horizonXid",
-      coalesce(pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= horizon_xid, false) as passed
+      coalesce(pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= horizon_xid, false) as passed,
+      coalesce(horizon_xid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint, false) as stale,
+      coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)::text as "last"
       from audit_sequencer_state where id = 1`,
   );
   if (!r) throw new Error('audit_sequencer_state has no row: run the migrations');
@@ -81,18 +90,20 @@ export async function sequencerState(db: Db) {
     floor: Number(r.floor),
     horizonSeq: num(r.horizonSeq),
     horizonXid: num(r.horizonXid),
-    passed: r.passed,
+    passed: r.passed && !r.stale,
+    stale: r.stale,
+    last: Number(r.last),
   };
 }
 
 /**
- * A new horizon: the sequence's last value, then this transaction's xid, in that order (two statements).
+ * A new horizon: the last seq handed out, then this transaction's xid, in that order (two statements).
  * Must run before the transaction writes anything, so that the xid is taken now.
  */
 export async function takeHorizon(db: Db) {
   const [s] = await rows<{ v: string }>(
     db,
-    sql`select (case when is_called then last_value else last_value - 1 end)::text as v from audit_events_seq_seq`,
+    sql`select coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)::text as v`,
   );
   const [x] = await rows<{ xid: string }>(db, sql`select pg_current_xact_id()::text as xid`);
   return { horizonSeq: Number(s.v), horizonXid: Number(x.xid) };

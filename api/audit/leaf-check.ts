@@ -14,10 +14,15 @@ const EVENT = 3;
 /** Fields per row of `leafCheckSelect`. */
 export const LEAF_CHECK_WIDTH = EVENT + EVENT_COLUMNS_BINARY.length;
 
-/** Every leaf in `range` (SQL over `l`) with its event's columns, in whatever order the database joins them. */
-export const leafCheckSelect = (range: string) =>
+/**
+ * Every leaf in `range` (SQL over `l`) with its event's columns, in whatever order the database joins
+ * them. `share` (SQL over a column `seq`, e.g. `seq >= 10 and seq < 20`) limits both sides to a range of
+ * seqs: PostgreSQL does not carry a condition on `l.seq` across the left join to `e.seq` by itself.
+ */
+export const leafCheckSelect = (range: string, share?: (col: string) => string) =>
   `select l.leaf_index, l.seq, l.hash, ${EVENT_COLUMNS_BINARY.join(', ')}
-    from audit_leaves l left join audit_events e on e.seq = l.seq where ${range}`;
+    from audit_leaves l left join audit_events e on e.seq = l.seq${share ? ` and ${share('e.seq')}` : ''}
+    where ${range}${share ? ` and ${share('l.seq')}` : ''}`;
 
 const SEQ_AT = EVENT + CANONICAL_KEYS.indexOf('seq');
 const int8 = (b: Buffer, p: number) => b.readInt32BE(p) * 4294967296 + b.readUInt32BE(p + 4);

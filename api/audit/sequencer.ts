@@ -57,7 +57,7 @@ export class Sequencer {
     private readonly opts: SequencerOptions = {},
   ) {
     this.intervalMs = opts.intervalMs ?? 1000;
-    this.batchSize = opts.batchSize ?? 5000;
+    this.batchSize = Math.max(1, Math.trunc(opts.batchSize ?? 5000));
   }
 
   /** Starts the periodic ticks. */
@@ -109,7 +109,12 @@ export class Sequencer {
       if (!(await lock(tx))) return undefined;
       // Before any write: the horizon's xid must be this transaction's first, taken after the reading.
       const state = await repo.sequencerState(tx);
-      const horizon = state.horizonXid === null || state.passed ? await repo.takeHorizon(tx) : undefined;
+      // A new horizon when the last one is used up (passed), missing or stale, and only when seqs were
+      // handed out above the floor: an idle tick takes no xid and writes nothing.
+      const horizon =
+        (state.horizonXid === null || state.passed || state.stale) && state.last > state.floor
+          ? await repo.takeHorizon(tx)
+          : undefined;
       const seqs: number[] = [];
       const hashes: Buffer[] = [];
       const limit = Math.trunc(this.batchSize);

@@ -66,9 +66,11 @@ export interface VerifyOptions {
    * connections of their own that share this one's snapshot, while this thread builds the tree.
    */
   databaseUrl?: string;
+  /** Told when the worker threads fail and the check falls back to one thread. */
+  onWarning?: (message: string) => void;
   /**
    * Worker threads for the per-leaf check (default: the cores available, at most 4, and only from
-   * PARALLEL_FROM leaves; given, they run whatever the size).
+   * PARALLEL_FROM leaves; given, they run whatever the size; 0: none).
    */
   workers?: number;
 }
@@ -137,9 +139,11 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
     };
     const range = `l.leaf_index >= 0 and l.leaf_index < ${Math.trunc(size)}`;
     if (scanBinary) {
-      const workers = Math.max(1, Math.min(opts.workers ?? Math.min(4, availableParallelism()), 16));
+      const workers = Math.min(opts.workers ?? Math.min(4, availableParallelism()), 8);
       const shares =
-        opts.databaseUrl?.startsWith('postgres') && (opts.workers !== undefined || size >= PARALLEL_FROM)
+        opts.databaseUrl?.startsWith('postgres') &&
+        workers >= 1 &&
+        (opts.workers !== undefined || size >= PARALLEL_FROM)
           ? await seqShares(db, size, workers)
           : undefined;
       // Exported before anything runs beside it: the workers read this transaction's snapshot.
@@ -150,25 +154,35 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
               leafCheckInWorker({
                 url: opts.databaseUrl!,
                 snapshot,
-                select: leafCheckSelect(`${range} and ${share}`),
+                select: leafCheckSelect(range, share),
               }),
             )
           : undefined;
-      // Settle every worker before leaving (and so before this snapshot ends), even when one fails.
+      // Every worker settles before this returns or throws (and so before this snapshot ends).
       const settled = checks ? Promise.allSettled(checks) : undefined;
-      await scanBinary(
-        `select l.leaf_index, l.hash from audit_leaves l where ${range} order by l.leaf_index`,
-        2,
-        (src, pos, len) =>
-          onLeaf(int8(src, pos[0]), src.toString('latin1', pos[1], pos[1] + Math.max(0, len[1]))),
-      );
-      if (settled) {
-        for (const r of await settled) {
-          if (r.status === 'rejected') throw r.reason;
+      try {
+        await scanBinary(
+          `select l.leaf_index, l.hash from audit_leaves l where ${range} order by l.leaf_index`,
+          2,
+          (src, pos, len) =>
+            onLeaf(int8(src, pos[0]), src.toString('latin1', pos[1], pos[1] + Math.max(0, len[1]))),
+        );
+      } finally {
+        await settled;
+      }
+      const results = settled ? await settled : [];
+      const failed = results.find((r) => r.status === 'rejected');
+      if (settled && !failed) {
+        for (const r of results) {
+          if (r.status !== 'fulfilled') continue;
           for (const m of r.value.mismatches) onEvent(...m);
           found.count += r.value.count - r.value.mismatches.length;
         }
       } else {
+        // A worker that could not run (its loader, its connection) is a fault of the check, not of the
+        // log: this thread checks every leaf itself, in the same snapshot.
+        if (failed)
+          opts.onWarning?.(`leaf check workers failed, checking in one thread: ${String(failed.reason)}`);
         // The join below is one pass over both tables: a hash join in memory, without JIT.
         await db.execute(sql`set local work_mem = '128MB'`);
         await db.execute(sql`set local jit = off`);
@@ -215,24 +229,29 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
 }
 
 /**
- * `workers` conditions on `l.seq` that split the leaves [0, size) into shares of about equal size (leaf
- * order is nearly seq order), each share's join reading only its own range of events.
+ * `workers` ranges of seq (each a condition over a given column) that split the leaves [0, size) into
+ * shares of about equal size (leaf order is nearly seq order); each share's join reads only its own
+ * range of leaves and of events (`leafCheckSelect`).
  */
-async function seqShares(db: Db, size: number, workers: number): Promise<string[]> {
-  if (workers < 2) return ['true'];
+async function seqShares(db: Db, size: number, workers: number): Promise<((col: string) => string)[]> {
   const at = Array.from({ length: workers - 1 }, (_, i) => Math.floor((size * (i + 1)) / workers));
-  const r = await db.execute(
-    sql.raw(`select seq::text as seq from audit_leaves where leaf_index in (${at.join(', ')}) order by seq`),
-  );
+  const r = at.length
+    ? await db.execute(
+        sql.raw(
+          `select seq::text as seq from audit_leaves where leaf_index in (${at.join(', ')}) order by seq`,
+        ),
+      )
+    : [];
   const cuts = ((Array.isArray(r) ? r : (r as { rows: { seq: string }[] }).rows) as { seq: string }[]).map(
     (x) => BigInt(x.seq).toString(),
   );
   const bounds = [undefined, ...cuts, undefined];
   return bounds.slice(1).map((hi, i) => {
     const lo = bounds[i];
-    return [lo === undefined ? 'true' : `l.seq >= ${lo}`, hi === undefined ? 'true' : `l.seq < ${hi}`].join(
-      ' and ',
-    );
+    return (col: string) =>
+      [lo === undefined ? 'true' : `${col} >= ${lo}`, hi === undefined ? 'true' : `${col} < ${hi}`].join(
+        ' and ',
+      );
   });
 }
 

@@ -57,8 +57,8 @@ export const auditEvents = pgTable(
 /**
  * The Merkle tree's leaves, in the order the sequencer integrated the events (leaf_index 0, 1, 2, …
  * without gaps). Append-only like the events. `hash` = SHA-256(0x00 || canonical JSON of the event).
- * No foreign key to audit_events: its per-row check locked every event row the sequencer then
- * updates (a second heap write per event); `steward audit verify` names a leaf whose event is gone.
+ * No foreign key to audit_events: its per-row check would lock (write to) every event row it points
+ * at; `steward audit verify` names a leaf whose event is gone.
  */
 export const auditLeaves = pgTable('audit_leaves', {
   leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),

@@ -106,6 +106,34 @@ describe('the sequencer floor', () => {
     expect(counts.distinct).toBe(counts.events);
   });
 
+  it('an idle tick writes nothing; a horizon from another cluster (a restore) is taken again', async () => {
+    const db = app.database.db;
+    await app.sequencer.flush();
+    await app.sequencer.flush();
+    const before = await one<{ x: string }>(sql`select xmin::text as x from audit_sequencer_state`);
+    for (let i = 0; i < 3; i++) await app.sequencer.flush();
+    expect(await one<{ x: string }>(sql`select xmin::text as x from audit_sequencer_state`)).toEqual(before);
+
+    // As after pg_dump into a new cluster: a horizon xid this cluster has not reached.
+    await db.execute(sql`update audit_sequencer_state set horizon_xid = 9000000000000`);
+    await recordAlone(db, systemCtx('t'), 'test.after_restore', { subjectType: 'Test', subjectId: 'z' });
+    for (let i = 0; i < 3; i++) await app.sequencer.flush();
+    const { max } = await one<{ max: number }>(sql`select max(seq)::int as max from audit_events`);
+    const state = await one<{ floor: number; x: string }>(
+      sql`select floor::int as floor, horizon_xid::text as x from audit_sequencer_state`,
+    );
+    expect(state.floor).toBe(max);
+    expect(state.x).not.toBe('9000000000000');
+    expect(await pendingCount(db)).toBe(0);
+  });
+
+  it('the sequence hands out one value at a time (a CACHE above 1 would break the floor)', async () => {
+    const { cache } = await one<{ cache: number }>(
+      sql`select cache_size::int as cache from pg_sequences where sequencename = 'audit_events_seq_seq'`,
+    );
+    expect(cache).toBe(1);
+  });
+
   it('the column default takes the transaction id before the seq', async () => {
     const { def } = await one<{ def: string }>(
       sql`select pg_get_expr(d.adbin, d.adrelid) as def from pg_attrdef d
