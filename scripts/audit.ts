@@ -11,7 +11,7 @@ export async function auditCommand(db: Db, sub: string | undefined, databaseUrl?
     console.error(`usage: steward ${auditUsage}`);
     return 2;
   }
-  const r = await verifyLog(db, { databaseUrl });
+  const r = await verifyLog(db, { databaseUrl, onWarning: (m) => console.error(`warning: ${m}`) });
   const rate = r.ms > 0 ? Math.round((r.events / r.ms) * 1000) : 0;
   if (r.ok) {
     console.log(

@@ -130,16 +130,15 @@ async function benchLog() {
     await database.db.execute(sql`analyze audit_events, audit_leaves, audit_nodes`);
     // BENCH_VERIFY_WORKERS: worker threads for the leaf check (0: none, the single-thread path).
     const w = process.env.BENCH_VERIFY_WORKERS;
-    const verifyOptions = w === '0' ? {} : { databaseUrl: url, workers: w ? Number(w) : undefined };
+    if (w !== undefined && !/^\d+$/.test(w)) throw new Error('BENCH_VERIFY_WORKERS must be a whole number');
+    const verifyOptions = { databaseUrl: url, workers: w === undefined ? undefined : Number(w) };
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const {
         value: r,
         nodeMs,
         dbMs,
-      } = await cpuOf(admin, name, () =>
-        verifyLog(database.db, verifyOptions),
-      );
+      } = await cpuOf(admin, name, () => verifyLog(database.db, verifyOptions));
       if (!r.ok) throw new Error(`verify failed: ${r.problems[0]}`);
       runs.push((r.events / r.ms) * 1000);
       console.log(

@@ -177,7 +177,8 @@ export function history(db: Db, datasetId: string, requestId: string) {
     .where(
       and(
         eq(auditEvents.datasetId, datasetId),
-        eq(auditEvents.subjectType, 'AccessRequest'),
+        // A literal, not a parameter: the planner must see it to use the partial index on it.
+        sql`${auditEvents.subjectType} = 'AccessRequest'`,
         eq(auditEvents.subjectId, requestId),
         like(auditEvents.action, 'request.%'),
       ),

@@ -61,7 +61,7 @@ function found(res: Response, url: string): void {
   const body = `Found. Redirecting to ${url}`;
   res.statusCode = 302;
   res.setHeader('Location', url);
-  res.setHeader('Vary', 'Accept');
+  res.vary('Accept');
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
