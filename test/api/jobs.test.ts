@@ -222,8 +222,12 @@ describe('jobs: the e-mail outbox', () => {
     const warnings: string[] = [];
     const { sent, mailer } = fakeMailer(async (_mail, i) => {
       // The first send stalls past the leases: another process (its clock past them) claims all three,
-      // the one in flight too.
-      if (i === 0) taken = await outbox.claimOutbox(app.database.db, minutes(3), 10, MAIL_LEASE_SECONDS);
+      // the one in flight too. A few ms first: leases are compared at millisecond precision, and a real
+      // takeover comes minutes after the renewal, never within the same millisecond (a flake in CI).
+      if (i === 0) {
+        await new Promise((r) => setTimeout(r, 5));
+        taken = await outbox.claimOutbox(app.database.db, minutes(3), 10, MAIL_LEASE_SECONDS);
+      }
     });
     const report = await runJobs(app.database.db, {
       mailer,
