@@ -1,4 +1,4 @@
-import { boolean, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from '../columns.ts';
 import { communityRole } from './enums.ts';
 import { users } from './users.ts';
@@ -33,5 +33,10 @@ export const memberships = pgTable(
     role: communityRole('role').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.communityId, t.userId, t.role] })],
+  (t) => [
+    primaryKey({ columns: [t.communityId, t.userId, t.role] }),
+    // A user's memberships are read on every authenticated request (users.repo membershipsJson); the
+    // primary key leads with the community, so without this each request scanned the whole table.
+    index('memberships_user_idx').on(t.userId),
+  ],
 );
