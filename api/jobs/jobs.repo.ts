@@ -39,6 +39,14 @@ export function expireGrants(tx: Db, now: Date, limit: number) {
     });
 }
 
+/** What the job tells people about an obligation: which, of which grant, what, due when. */
+const obligationRef = {
+  id: obligations.id,
+  grantId: obligations.grantId,
+  kind: obligations.kind,
+  dueAt: obligations.dueAt,
+};
+
 /**
  * Marks `overdue` up to `limit` pending obligations past their due date, returning them. Left alone:
  * `before-download` terms (a condition of downloading, checked by the grants-in-force query, not a duty
@@ -68,12 +76,7 @@ export function markOverdue(tx: Db, now: Date, limit: number) {
     .update(obligations)
     .set({ status: 'overdue', updatedAt: sql`now()` })
     .where(and(inArray(obligations.id, due), eq(obligations.status, 'pending')))
-    .returning({
-      id: obligations.id,
-      grantId: obligations.grantId,
-      kind: obligations.kind,
-      dueAt: obligations.dueAt,
-    });
+    .returning(obligationRef);
 }
 
 /** No notification of `kind` yet about `subjectId` for the date `occasion` (to any user). */
@@ -84,12 +87,7 @@ const notNotified = (kind: string, subjectId: unknown, occasion: unknown) =>
 /** Pending obligations of active grants due within `days` and not yet announced for that due date. */
 export function obligationsDueSoon(tx: Db, now: Date, days: number, limit: number) {
   return tx
-    .select({
-      id: obligations.id,
-      grantId: obligations.grantId,
-      kind: obligations.kind,
-      dueAt: obligations.dueAt,
-    })
+    .select(obligationRef)
     .from(obligations)
     .innerJoin(grants, eq(grants.id, obligations.grantId))
     .where(
