@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -22,6 +23,21 @@ export interface DbHandle {
   /** Applies the committed migrations (idempotent; serialised across processes on PostgreSQL). */
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The rows of a raw statement: postgres.js answers an array, PGlite `{ rows }`. */
+export async function queryRows<T>(db: Db, q: SQL): Promise<T[]> {
+  const r = await db.execute(q);
+  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+}
+
+/** Takes the transaction-scoped advisory lock `key` if it is free: true when this transaction holds it. */
+export async function tryXactLock(tx: Db, key: number | SQL): Promise<boolean> {
+  const [r] = await queryRows<{ locked: boolean }>(
+    tx,
+    sql`select pg_try_advisory_xact_lock(${key}) as locked`,
+  );
+  return r.locked;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');

@@ -21,11 +21,10 @@ import { Sequencer } from '../api/audit/sequencer.ts';
 import { downloadsSql, rollUp } from '../api/reports/reports.repo.ts';
 import { parsePeriod } from '../api/reports/reports.schema.ts';
 import { buildReport } from '../api/reports/reports.service.ts';
-import { openDb } from '../db/index.ts';
+import { openDb, queryRows } from '../db/index.ts';
 import { communities } from '../db/schema/index.ts';
 import { benchBaseUrl, dbUrl } from './bench-lib.ts';
 
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -131,9 +130,9 @@ export async function benchReport() {
       const t2 = performance.now();
       let leaves = 0;
       for (let k = await rollUp(database.db); k > 0; k = await rollUp(database.db)) leaves += k;
-      const rolled = await database.db.execute(sql`select count(*)::int as n from download_counts`);
+      const rolled = await queryRows(database.db, sql`select count(*)::int as n from download_counts`);
       console.log(
-        `rollup catch-up: ${leaves.toLocaleString('en')} leaves in ${((performance.now() - t2) / 1000).toFixed(1)} s → ${JSON.stringify(rowsOf(rolled)[0])} rollup rows`,
+        `rollup catch-up: ${leaves.toLocaleString('en')} leaves in ${((performance.now() - t2) / 1000).toFixed(1)} s → ${JSON.stringify(rolled[0])} rollup rows`,
       );
       await database.db.execute(sql`vacuum analyze download_counts`);
     }
@@ -141,10 +140,9 @@ export async function benchReport() {
     // A fresh download (not yet in the tree) on top, so that the live tail is part of what is measured.
     await database.db.execute(sql`insert into audit_events (actor_type, action, community_id, dataset_id, subject_type, subject_id)
       select 'anonymous', 'download.issued', community_id, dataset_id, 'File', 'live' from download_counts limit 1`);
-    const plan = rowsOf<{ 'QUERY PLAN': string }>(
-      await database.db.execute(
-        sql`explain (analyze, buffers) ${downloadsSql({ communityId: community.id, start: period.start, end: period.end }, (await sequencerState(database.db)).floor)}`,
-      ),
+    const plan = await queryRows<{ 'QUERY PLAN': string }>(
+      database.db,
+      sql`explain (analyze, buffers) ${downloadsSql({ communityId: community.id, start: period.start, end: period.end }, (await sequencerState(database.db)).floor)}`,
     );
     console.log(plan.map((r) => `  ${r['QUERY PLAN']}`).join('\n'));
     for (let i = 0; i < 3; i++) await buildReport(database.db, community, undefined, period);

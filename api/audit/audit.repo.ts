@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
+import { type Db, queryRows } from '../../db/index.ts';
 import { auditCheckpoints, auditEvents, auditLeaves, auditNodes } from '../../db/schema/index.ts';
 import type { FieldColumns } from '../../policies/sql.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
@@ -69,7 +69,7 @@ export async function appendLeaves(
  * last seq handed out (`pg_sequence_last_value`, which needs only USAGE on the sequence).
  */
 export async function sequencerState(db: Db) {
-  const [r] = await rows<{
+  const [r] = await queryRows<{
     floor: string;
     horizonSeq: string | null;
     horizonXid: string | null;
@@ -101,11 +101,11 @@ export async function sequencerState(db: Db) {
  * Must run before the transaction writes anything, so that the xid is taken now.
  */
 export async function takeHorizon(db: Db) {
-  const [s] = await rows<{ v: string }>(
+  const [s] = await queryRows<{ v: string }>(
     db,
     sql`select coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)::text as v`,
   );
-  const [x] = await rows<{ xid: string }>(db, sql`select pg_current_xact_id()::text as xid`);
+  const [x] = await queryRows<{ xid: string }>(db, sql`select pg_current_xact_id()::text as xid`);
   return { horizonSeq: Number(s.v), horizonXid: Number(x.xid) };
 }
 
@@ -135,7 +135,10 @@ export const unintegratedSeqs = (floor: number): SQL => sql.raw(`select e.seq ${
 /** Events the sequencer has not integrated yet (committed, above its floor, no leaf). */
 export async function pendingCount(db: Db): Promise<number> {
   const { floor } = await sequencerState(db);
-  const [r] = await rows<{ n: number }>(db, sql.raw(`select count(*)::int as n ${unintegratedFrom(floor)}`));
+  const [r] = await queryRows<{ n: number }>(
+    db,
+    sql.raw(`select count(*)::int as n ${unintegratedFrom(floor)}`),
+  );
   return r.n;
 }
 
@@ -145,23 +148,18 @@ export async function pendingCount(db: Db): Promise<number> {
  * runs only when the counts disagree.
  */
 export async function outsideTree(db: Db) {
-  const [c] = await rows<{ events: string; leaves: string }>(
+  const [c] = await queryRows<{ events: string; leaves: string }>(
     db,
     sql`select (select count(*) from audit_events e, audit_sequencer_state s where s.id = 1 and e.seq <= s.floor)::text as events,
       (select count(*) from audit_leaves l, audit_sequencer_state s where s.id = 1 and l.seq <= s.floor)::text as leaves`,
   );
   if (c.events === c.leaves) return [];
-  return rows<{ seq: number; action: string }>(
+  return queryRows<{ seq: number; action: string }>(
     db,
     sql`select e.seq::int as seq, e.action from audit_events e, audit_sequencer_state s
       where s.id = 1 and e.seq <= s.floor and not exists (select 1 from audit_leaves l where l.seq = e.seq)
       order by e.seq limit 10`,
   );
-}
-
-async function rows<T>(db: Db, q: SQL): Promise<T[]> {
-  const r = await db.execute(q);
-  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 }
 
 export async function latestCheckpoint(db: Db) {

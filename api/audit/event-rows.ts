@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { Db } from '../../db/index.ts';
+import { type Db, queryRows } from '../../db/index.ts';
 import { copyBinaryScan, drainCopy } from './event-binary.ts';
 import { CANONICAL_KEYS, jsonCanonical } from './event-hash.ts';
 
@@ -122,13 +122,10 @@ export async function auditTx<T>(
       scanBinary: t ? (select, width, onRow) => copyBinaryScan(t, select, width, onRow) : undefined,
       async scan(columns, rest, onRow) {
         if (t) return copyScan(t, `copy (select ${columns.join(', ')} ${rest}) to stdout`, onRow);
-        const r = await tx.execute(
+        const rows = await queryRows<Record<string, unknown>>(
+          tx as unknown as Db,
           sql.raw(`select ${columns.map((c, i) => `${c} as c${i}`).join(', ')} ${rest}`),
         );
-        const rows = (Array.isArray(r) ? r : (r as { rows: Record<string, unknown>[] }).rows) as Record<
-          string,
-          unknown
-        >[];
         const f: (string | null)[] = new Array(columns.length);
         for (const row of rows) {
           for (let i = 0; i < columns.length; i++) {

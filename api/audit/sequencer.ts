@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/index.ts';
+import { type Db, tryXactLock } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { type AuditKey, type SignedCheckpoint, signCheckpoint } from './checkpoint.ts';
 import { CANONICAL_KEYS } from './event-hash.ts';
@@ -161,13 +161,7 @@ export class Sequencer {
   }
 }
 
-async function lock(tx: Db): Promise<boolean> {
-  const r = await tx.execute<{ locked: boolean }>(
-    sql`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as locked`,
-  );
-  const rows = (Array.isArray(r) ? r : (r as { rows: { locked: boolean }[] }).rows) as { locked: boolean }[];
-  return rows[0].locked;
-}
+const lock = (tx: Db) => tryXactLock(tx, SEQUENCER_LOCK);
 
 /** The tree builder at `size`, from the stored perfect subtrees of its frontier (≤ 53 rows). */
 export async function resume(db: Db, size: number, onNode?: ConstructorParameters<typeof TreeBuilder>[0]) {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
+import { type Db, queryRows } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { checkNote, readAuditKey } from './checkpoint.ts';
 import { CANONICAL_KEYS } from './event-hash.ts';
@@ -236,15 +236,14 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
 async function seqShares(db: Db, size: number, workers: number): Promise<((col: string) => string)[]> {
   const at = Array.from({ length: workers - 1 }, (_, i) => Math.floor((size * (i + 1)) / workers));
   const r = at.length
-    ? await db.execute(
+    ? await queryRows<{ seq: string }>(
+        db,
         sql.raw(
           `select seq::text as seq from audit_leaves where leaf_index in (${at.join(', ')}) order by seq`,
         ),
       )
     : [];
-  const cuts = ((Array.isArray(r) ? r : (r as { rows: { seq: string }[] }).rows) as { seq: string }[]).map(
-    (x) => BigInt(x.seq).toString(),
-  );
+  const cuts = r.map((x) => BigInt(x.seq).toString());
   const bounds = [undefined, ...cuts, undefined];
   return bounds.slice(1).map((hi, i) => {
     const lo = bounds[i];
@@ -256,8 +255,8 @@ async function seqShares(db: Db, size: number, workers: number): Promise<((col: 
 }
 
 async function exportSnapshot(db: Db): Promise<string> {
-  const r = await db.execute(sql`select pg_export_snapshot() as s`);
-  return ((Array.isArray(r) ? r : (r as { rows: { s: string }[] }).rows) as { s: string }[])[0].s;
+  const [r] = await queryRows<{ s: string }>(db, sql`select pg_export_snapshot() as s`);
+  return r.s;
 }
 
 /** Leaf columns before the event's: leaf_index, seq, leaf hash (hex). */

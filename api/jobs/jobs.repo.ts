@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
+import { type Db, tryXactLock } from '../../db/index.ts';
 import { datasets, grants, notifications, obligations } from '../../db/schema/index.ts';
 
 /** The advisory lock whose holder runs the periodic job's steps; the other processes skip the run. */
@@ -7,11 +7,7 @@ export const JOBS_LOCK = 7263103;
 
 /** Takes the job's transaction-scoped advisory lock if free: true when this process leads this step. */
 export async function tryLead(tx: Db): Promise<boolean> {
-  const r = await tx.execute<{ locked: boolean }>(
-    sql`select pg_try_advisory_xact_lock(${JOBS_LOCK}) as locked`,
-  );
-  const rows = (Array.isArray(r) ? r : (r as { rows: { locked: boolean }[] }).rows) as { locked: boolean }[];
-  return rows[0].locked;
+  return tryXactLock(tx, JOBS_LOCK);
 }
 
 /**

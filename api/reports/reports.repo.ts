@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
+import { type Db, queryRows, tryXactLock } from '../../db/index.ts';
 import { sequencerState, unintegratedSeqs } from '../audit/audit.repo.ts';
 
 /** What a report covers: one community, optionally one of its datasets, in [start, end). */
@@ -11,8 +11,6 @@ export interface ReportScope {
 }
 
 /** postgres.js answers an array, PGlite `{ rows }`. */
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
-const all = async <T>(db: Db, q: SQL) => rowsOf<T>(await db.execute(q));
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const datasetFilter = (column: SQL, s: ReportScope) =>
@@ -43,15 +41,11 @@ const DIMENSIONS = sql`cross join lateral (values ('dataset', ''), ('purpose', b
  */
 export async function rollUp(db: Db, chunk = 250_000): Promise<number> {
   return db.transaction(async (tx) => {
-    const [{ locked }] = await all<{ locked: boolean }>(
-      tx,
-      sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}) as locked`,
-    );
-    if (!locked) return -1;
+    if (!(await tryXactLock(tx, ROLLUP_LOCK))) return -1;
     await tx.execute(
       sql`insert into report_rollup_state (id, next_leaf) values (1, 0) on conflict do nothing`,
     );
-    const [{ w, upto }] = await all<{ w: string; upto: string }>(
+    const [{ w, upto }] = await queryRows<{ w: string; upto: string }>(
       tx,
       sql`select s.next_leaf as w, least(s.next_leaf + ${chunk}, coalesce((select max(leaf_index) + 1 from audit_leaves), 0)) as upto
         from report_rollup_state s where s.id = 1`,
@@ -99,7 +93,7 @@ export function wholeMonths(start: Date, end: Date): { from: Date; to: Date } {
  */
 export async function downloads(db: Db, s: ReportScope) {
   const { floor } = await sequencerState(db);
-  return all<DownloadRow>(db, downloadsSql(s, floor));
+  return queryRows<DownloadRow>(db, downloadsSql(s, floor));
 }
 
 /** The statement of `downloads` (`floor`: the audit sequencer's, see `sequencerState`), for EXPLAIN in the benchmark. */
@@ -150,7 +144,7 @@ export interface StatusRow {
  * to decision (approved or denied; `status_changed_at` is the decision's time) over the total.
  */
 export function requests(db: Db, s: ReportScope) {
-  return all<StatusRow>(
+  return queryRows<StatusRow>(
     db,
     sql`select r.status::text as status, count(*)::int as n,
         percentile_cont(0.5) within group (order by extract(epoch from r.status_changed_at - r.created_at))
@@ -164,7 +158,7 @@ export function requests(db: Db, s: ReportScope) {
 
 /** Grants issued in the period by their state now (an active grant past its end counts as expired). */
 export function grants(db: Db, s: ReportScope) {
-  return all<StatusRow>(
+  return queryRows<StatusRow>(
     db,
     sql`select status, count(*)::int as n, null as "medianSeconds" from (
         select case when g.status = 'active' and g.expires_at <= now() then 'expired' else g.status::text end as status
@@ -177,7 +171,7 @@ export function grants(db: Db, s: ReportScope) {
 
 /** Obligations created in the period by their state now (pending past its due date counts as overdue). */
 export function obligations(db: Db, s: ReportScope) {
-  return all<StatusRow>(
+  return queryRows<StatusRow>(
     db,
     sql`select status, count(*)::int as n, null as "medianSeconds" from (
         select case when o.status = 'pending' and o.due_at < now() then 'overdue' else o.status::text end as status
@@ -198,7 +192,7 @@ export interface DerivedWorkRow {
 
 /** Derived works registered in the period, newest first (at most `limit`). No person is named. */
 export function derivedWorks(db: Db, s: ReportScope, limit = 500) {
-  return all<DerivedWorkRow>(
+  return queryRows<DerivedWorkRow>(
     db,
     sql`select w.title, w.kind::text as kind, w.url, ds.slug as dataset,
         to_char(w.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "registeredAt"
@@ -211,7 +205,7 @@ export function derivedWorks(db: Db, s: ReportScope, limit = 500) {
 
 /** Derived works in the period by kind, with the total (null kind). */
 export function derivedWorksByKind(db: Db, s: ReportScope) {
-  return all<{ kind: string | null; n: number }>(
+  return queryRows<{ kind: string | null; n: number }>(
     db,
     sql`select w.kind::text as kind, count(*)::int as n
       from derived_works w join datasets ds on ds.id = w.dataset_id
@@ -237,7 +231,7 @@ export interface ApprovedUseRow {
  */
 export function approvedUses(db: Db, s: ReportScope, limit = 500) {
   const day = sql`'YYYY-MM-DD'`;
-  return all<ApprovedUseRow>(
+  return queryRows<ApprovedUseRow>(
     db,
     sql`select coalesce(g.purpose_category, r.purpose_category) as purpose, u.home_organization as organisation,
         ds.slug as dataset, ds.title as "datasetTitle",
