@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type postgres from 'postgres';
-import { CANONICAL_KEYS, jsonCanonical } from './event-hash.ts';
+import { CANONICAL_KEYS, jsonCanonical } from './canonical.ts';
 
 /**
  * The verifier's fast path on PostgreSQL: `COPY … TO STDOUT (FORMAT binary)` (no text output functions

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
+import { CANONICAL_KEYS } from './canonical.ts';
 import { EVENT_COLUMNS_BINARY, LeafWriter } from './event-binary.ts';
-import { CANONICAL_KEYS } from './event-hash.ts';
 
 /**
  * The verifier's per-leaf check on PostgreSQL (binary COPY rows): the event's hash recomputed from its

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Db, tryXactLock } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
