@@ -59,7 +59,7 @@ export async function start(
     for (const c of closers.reverse()) await c().catch((err) => logger.warn({ err }, 'close failed'));
   };
   try {
-    const database = await openDb(cfg.databaseUrl, { pglite: opts.pglite });
+    const database = await openDb(cfg.databaseUrl, { pglite: opts.pglite, max: cfg.databasePoolSize });
     closers.push(() => database.close());
     await database.migrate();
     const secrets = await loadInstanceSecrets(database.db);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -20,6 +21,11 @@ const Env = z.object({
   PUBLIC_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalText,
+  /** Connections per api process to a PostgreSQL server (queries pipeline on each); default: twice the cores, 2–10. */
+  DATABASE_POOL_SIZE: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(1000).optional(),
+  ),
   S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('steward'),
@@ -82,6 +88,8 @@ export interface Config {
   publicUrlFromPort: boolean;
   dataDir: string;
   databaseUrl: string;
+  /** postgres.js pool size (PostgreSQL servers only; PGlite is one connection). */
+  databasePoolSize: number;
   s3: {
     /** Absent: the embedded S3-protocol server runs in-process. */
     endpoint?: string;
@@ -114,6 +122,14 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/**
+ * About twice the cores, as PostgreSQL's own sizing advice has it: postgres.js pipelines queries on a
+ * busy connection, so a small pool keeps every connection fed. More backends than that only contend for
+ * the same cores: on 2 cores the download gate served 0.59–0.62 of its floor with 10 connections and
+ * 0.77–0.91 with 4 (`npm run bench`; README, DATABASE_POOL_SIZE).
+ */
+export const defaultPoolSize = () => Math.min(10, Math.max(2, 2 * availableParallelism()));
+
 /** Parses the environment once; the only reader of `process.env`. Throws a readable list of every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = Env.safeParse(env);
@@ -142,6 +158,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     publicUrlFromPort: !e.PUBLIC_URL,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${resolve(dataDir, 'db')}`,
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? defaultPoolSize(),
     s3: {
       endpoint: e.S3_ENDPOINT,
       region: e.S3_REGION,

@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the download path against its floor, on a real PostgreSQL, in one run.
  *
- *   floor:    bare express 5 + one INSERT through drizzle + postgres.js (the same driver and pool)
+ *   floor:    bare express 5 + one INSERT through drizzle + postgres.js (the same driver), on postgres.js's
+ *             default pool of 10: its best here (3,137–3,312 req/s against 2,594–2,958 with 4 connections),
+ *             while steward runs on its own default (DATABASE_POOL_SIZE: twice the cores)
  *   open:     GET /api/v1/files/:id/download for an open file, anonymous
  *   gated:    the same for a gated file, bearer token, under a grant in force
  *             (token → user, memberships, grants in one query → policy → download.issued INSERT → presign → 302)
@@ -27,6 +29,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import express from 'express';
 import postgres from 'postgres';
+import { defaultPoolSize } from '../api/config.ts';
 import { benchBaseUrl, builderTokenWithGrant, dbUrl, startChild, stopChild } from './bench-lib.ts';
 
 const baseUrl = benchBaseUrl;
@@ -203,7 +206,8 @@ async function benchDownload() {
   }
 
   console.log(
-    `warming up (5 s each), then ${rounds} round(s) of ${seconds} s per route, ${connections} connections`,
+    `warming up (5 s each), then ${rounds} round(s) of ${seconds} s per route, ${connections} connections; ` +
+      `PostgreSQL pool: steward ${process.env.DATABASE_POOL_SIZE ?? defaultPoolSize()} (DATABASE_POOL_SIZE), floor 10 (postgres.js default)`,
   );
   for (const t of targets) await load(t, 5);
   const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));

@@ -48,7 +48,7 @@ async function withDb<T>(
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const database = await openDb(config.databaseUrl);
+  const database = await openDb(config.databaseUrl, { max: config.databasePoolSize });
   try {
     await database.migrate();
     return await fn(database, config);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../api/config.ts';
 
@@ -10,6 +11,14 @@ describe('config', () => {
     expect(c.s3.endpoint).toBeUndefined();
     expect(c.oidc.issuer).toBeUndefined();
     expect(c.signedUrlTtlSeconds).toBe(300);
+  });
+
+  it('sizes the PostgreSQL pool from the cores unless told', () => {
+    expect(parseConfig({}).databasePoolSize).toBe(Math.min(10, Math.max(2, 2 * availableParallelism())));
+    expect(parseConfig({ DATABASE_POOL_SIZE: '16' }).databasePoolSize).toBe(16);
+    expect(parseConfig({ DATABASE_POOL_SIZE: '' }).databasePoolSize).toBe(parseConfig({}).databasePoolSize);
+    for (const bad of ['0', 'many', '2.5'])
+      expect(() => parseConfig({ DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
   it('lists every invalid variable at once', () => {
