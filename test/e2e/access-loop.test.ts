@@ -73,7 +73,14 @@ describe('browser: the access loop — request, review, grant, download', () => 
     await builder.getByRole('group', { name: 'Is the use commercial?' }).getByLabel('No').check();
     await builder.getByRole('group', { name: 'Is your organisation for-profit?' }).getByLabel('No').check();
     await builder.getByLabel('Access for how many days?').fill('90');
-    await builder.getByLabel('Your institution or organisation').fill('University of the River');
+    // Submitted with the licence's own questions unanswered: each says why, and its control names that text.
+    await builder.getByRole('button', { name: 'Submit request' }).click();
+    const institution = builder.getByLabel('Your institution or organisation');
+    await expect.poll(() => institution.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await institution.getAttribute('aria-describedby')) ?? '';
+    expect(describedBy).not.toBe('');
+    expect(await builder.locator(`[id="${describedBy}"]`).innerText()).toMatch(/\w/);
+    await institution.fill('University of the River');
     await builder
       .getByLabel('Your relationship with the community')
       .selectOption('Working with the community');
