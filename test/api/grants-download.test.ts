@@ -75,6 +75,26 @@ describe('grants decide gated downloads', () => {
     expect((await download(await holder({}))).status).toBe(302);
   });
 
+  // The gate runs ahead of helmet and the request logger (api/app.ts) and sets its own few headers.
+  it('the gate answers, redirect or refusal, with its request id and its headers', async () => {
+    const nobody = await app.user({ email: 'nobody-headers@test.org' });
+    for (const [res, status] of [
+      [await download(await holder({})), 302],
+      [await download(nobody.token), 403],
+    ] as const) {
+      expect(res.status).toBe(status);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      // The instance is plain http here: no HSTS.
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    }
+    const ok = await download(await holder({}));
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect(ok.headers.get('vary')).toBe('Accept');
+    expect(ok.headers.get('location')).toMatch(/X-Amz-Signature=/);
+  });
+
   it.each([
     ['suspended', { status: 'suspended' as const }],
     ['revoked', { status: 'revoked' as const }],
