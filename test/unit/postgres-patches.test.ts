@@ -63,7 +63,8 @@ describe('the postgres.js COPY TO patch', () => {
   for (const build of BUILDS) {
     it(`is applied to ${build}`, () => {
       const text = readFileSync(join(root, build, 'connection.js'), 'utf8');
-      expect(text).toContain('function copyOutRun(x)');
+      expect(text).toContain('function copyOutEnd(x)');
+      expect(text).toContain('stream = copyOut = null');
       expect(text).toContain('copyOut = stream = new Stream.Readable');
     });
   }
