@@ -21,7 +21,7 @@ const Env = z.object({
   PUBLIC_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalText,
-  /** Connections per api process to a PostgreSQL server (queries pipeline on each); default: twice the cores, 2–10. */
+  /** Connections per api process to a PostgreSQL server (queries pipeline on each); default: twice the cores, 4–10. */
   DATABASE_POOL_SIZE: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(1).max(1000).optional(),
@@ -123,12 +123,13 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /**
- * About twice the cores, as PostgreSQL's own sizing advice has it: postgres.js pipelines queries on a
- * busy connection, so a small pool keeps every connection fed. More backends than that only contend for
- * the same cores: on 2 cores the download gate served 0.59–0.62 of its floor with 10 connections and
- * 0.77–0.91 with 4 (`npm run bench`; README, DATABASE_POOL_SIZE).
+ * About twice the api host's cores, as PostgreSQL's own sizing advice has it: postgres.js pipelines
+ * queries on a busy connection, so a small pool keeps every connection fed, while more backends only
+ * contend for the same cores (on 2 cores the download gate served 0.75–0.80 of its floor with 4
+ * connections and 0.59–0.62 with 10: `npm run bench`). At least 4: a transaction holds its connection
+ * to itself, and a few long ones (a report, a sequencer batch) must not take the whole pool.
  */
-export const defaultPoolSize = () => Math.min(10, Math.max(2, 2 * availableParallelism()));
+export const defaultPoolSize = () => Math.min(10, Math.max(4, 2 * availableParallelism()));
 
 /** Parses the environment once; the only reader of `process.env`. Throws a readable list of every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {

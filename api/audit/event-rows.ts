@@ -167,8 +167,9 @@ async function copyScan(t: postgres.Sql, text: string, onRow: (f: (string | null
     f.length = i;
     onRow(f);
   };
-  // PostgreSQL sends one CopyData message per row, and postgres.js one chunk per message: the usual
-  // chunk is exactly one line, taken without concatenating or splitting.
+  // PostgreSQL sends one CopyData message per row, and (patched, db/patches) postgres.js hands the
+  // messages of one socket read to the stream as one chunk: whole lines, split here; a line is only
+  // carried over when a read ended inside it.
   const take = (chunk: Buffer) => {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
     const end = buf.lastIndexOf(10);

@@ -77,7 +77,7 @@ describe('browser: usage report and transparency page', () => {
     expect(box?.width ?? 0).toBeGreaterThan(100);
     // What has nothing to show says so, rather than drawing empty axes (the demo has no requests yet).
     await auditor.getByText('No access requests submitted in this period.').waitFor();
-    await auditor.getByText('No grants on these datasets yet.').waitFor();
+    await auditor.getByText('No grants or obligations created in this period.').waitFor();
     await auditor.screenshot({ path: `${shots}/report-dashboard.png`, fullPage: true });
     // The CSV says the same.
     const [csv] = await Promise.all([

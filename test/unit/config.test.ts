@@ -14,7 +14,7 @@ describe('config', () => {
   });
 
   it('sizes the PostgreSQL pool from the cores unless told', () => {
-    expect(parseConfig({}).databasePoolSize).toBe(Math.min(10, Math.max(2, 2 * availableParallelism())));
+    expect(parseConfig({}).databasePoolSize).toBe(Math.min(10, Math.max(4, 2 * availableParallelism())));
     expect(parseConfig({ DATABASE_POOL_SIZE: '16' }).databasePoolSize).toBe(16);
     expect(parseConfig({ DATABASE_POOL_SIZE: '' }).databasePoolSize).toBe(parseConfig({}).databasePoolSize);
     for (const bad of ['0', 'many', '2.5'])
