@@ -182,12 +182,14 @@ describe('the postgres.js COPY TO patch, byte by byte', () => {
   async function copyThrough(rows: Buffer[], cut: (reply: Buffer) => Buffer[]) {
     const p = peer(rows, cut);
     const notices: string[] = [];
-    const c = postgres({
-      socket: () => p.sock as never,
+    // `socket` (a custom socket) is in postgres.js's documentation but not in its type definitions.
+    const options = {
+      socket: () => p.sock,
       fetch_types: false,
       max: 1,
-      onnotice: (n) => notices.push(n.message),
-    });
+      onnotice: (n: postgres.Notice) => notices.push(String(n.message)),
+    };
+    const c = postgres(options);
     try {
       const chunks: Buffer[] = [];
       const before = p.reads();
