@@ -178,7 +178,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/tokens', tokensRoutes(db));
   api.use('/audit', auditRoutes(deps.auditKey));
   api.use('/communities/:slug/audit', communityAuditRoutes(deps.auditKey));
-  api.use('/communities/:slug', reportsRoutes());
+  api.use('/communities/:slug', reportsRoutes(db));
   api.use('/communities', communitiesRoutes());
   api.use(
     '/datasets/:slug/releases',

@@ -1,11 +1,20 @@
 import { Router } from 'express';
+import type { Db } from '../../db/index.ts';
 import { CommunityParams } from '../communities/communities.schema.ts';
+import { rateLimit } from '../middleware/rate-limit.ts';
 import { csvFilename, reportCsv } from './reports.present.ts';
 import { parsePeriod, parseReportQuery } from './reports.schema.ts';
 import { communityReport, transparency } from './reports.service.ts';
 
+/**
+ * The public transparency page builds its figures from the log on every request (no cache: a
+ * community's opt-out must take effect at once), so anyone, signed in or not, is held to
+ * `TRANSPARENCY_PER_MINUTE` of them a minute, counted per user or per IP in PostgreSQL.
+ */
+export const TRANSPARENCY_PER_MINUTE = 60;
+
 /** `/communities/:slug/…`: the usage report, the public transparency page. */
-export function reportsRoutes(): Router {
+export function reportsRoutes(db: Db): Router {
   const r = Router({ mergeParams: true });
   r.get('/report', async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
@@ -18,7 +27,16 @@ export function reportsRoutes(): Router {
     }
     res.json(report);
   });
-  r.get('/transparency', async (req, res) => {
+  const limited = rateLimit(db, {
+    name: 'transparency',
+    limit: TRANSPARENCY_PER_MINUTE,
+    windowSeconds: 60,
+    key: (req) => {
+      const actor = req.ctx.actor;
+      return actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip}`;
+    },
+  });
+  r.get('/transparency', limited, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
     res.setHeader('Cache-Control', 'no-cache');
     res.json(await transparency(req.ctx, slug, parsePeriod(req.query, req.ctx.now)));

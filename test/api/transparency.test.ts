@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRANSPARENCY_PER_MINUTE } from '../../api/reports/reports.routes.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { people, secretPurpose, seedReportWorld } from './report-world.ts';
 
@@ -93,5 +94,20 @@ describe('transparency page', () => {
       json: { transparencyPublic: false },
     });
     expect((await app.api(page)).status).toBe(404);
+  });
+
+  // Last: it spends this IP's allowance for the minute.
+  it('holds anyone to a number of page builds a minute: 429 with Retry-After, counted per caller', async () => {
+    let status = 0;
+    let res: Response | undefined;
+    for (let i = 0; i <= TRANSPARENCY_PER_MINUTE && status !== 429; i++) {
+      res = await app.api(page);
+      status = res.status;
+    }
+    expect(status).toBe(429);
+    expect(res!.headers.get('retry-after')).toBe('60');
+    expect((await res!.json()).code).toBe('rate_limited');
+    // A signed-in steward is counted apart from the anonymous callers of the same address.
+    expect((await app.api(page, { token: steward })).status).not.toBe(429);
   });
 });
