@@ -191,6 +191,11 @@ export function openApiDocument(publicUrl: string, version: string) {
         },
       },
       '/communities/{slug}/members': {
+        get: {
+          summary: 'The members and their roles (stewards; the admin)',
+          parameters: [slug],
+          responses: { '200': json('{ items: [{ userId, name, email, role, since }] }'), ...errors },
+        },
         post: {
           summary: 'Add a member',
           parameters: [slug],

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { communities, memberships } from '../../db/schema/index.ts';
+import { communities, memberships, users } from '../../db/schema/index.ts';
 
 export type CommunityRow = typeof communities.$inferSelect;
 
@@ -32,6 +32,22 @@ export async function addMembership(
     .onConflictDoNothing()
     .returning();
   return rows.length === 1;
+}
+
+/** A community's members, one row per role held, by role then name. */
+export function listMembers(db: Db, communityId: string) {
+  return db
+    .select({
+      userId: users.id,
+      name: users.name,
+      email: users.email,
+      role: memberships.role,
+      since: memberships.createdAt,
+    })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.communityId, communityId))
+    .orderBy(asc(memberships.role), asc(users.name), asc(users.email));
 }
 
 export async function update(db: Db, id: string, values: Partial<typeof communities.$inferInsert>) {

@@ -7,6 +7,7 @@ import {
   createCommunity,
   getCommunity,
   listCommunities,
+  listMembers,
   updateCommunity,
 } from './communities.service.ts';
 
@@ -27,6 +28,14 @@ export function communitiesRoutes(): Router {
   r.patch('/:slug', requireUser, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
     res.json(presentCommunity(await updateCommunity(req.ctx, slug, UpdateCommunity.parse(req.body))));
+  });
+  r.get('/:slug/members', requireUser, async (req, res) => {
+    const { slug } = CommunityParams.parse(req.params);
+    const items = await listMembers(req.ctx, slug);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      items: items.map((m) => ({ ...m, since: m.since.toISOString() })),
+    });
   });
   r.post('/:slug/members', requireUser, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);

@@ -43,6 +43,18 @@ export async function addMember(ctx: Ctx, slug: string, input: AddMember) {
   });
 }
 
+/**
+ * Who holds which role in the community, for those who appoint them (its stewards, and the platform
+ * admin who appoints stewards): names and e-mails, so they see whom they are adding to.
+ */
+export async function listMembers(ctx: Ctx, slug: string) {
+  const community = await repo.findBySlug(ctx.db, slug);
+  if (!community) throw notFound('community');
+  if (!ctx.ability.can('appoint', subjectOf('Community', { id: community.id })))
+    throw forbidden('Only the community’s stewards see its members.');
+  return repo.listMembers(ctx.db, community.id);
+}
+
 async function appoint(ctx: Ctx, community: repo.CommunityRow, input: AddMember) {
   ForbiddenError.from(ctx.ability).throwUnlessCan('appoint', subjectOf('Community', { id: community.id }));
   const isSteward =

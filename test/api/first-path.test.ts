@@ -34,6 +34,35 @@ describe('the first path: admin → community → steward publishes → anyone d
     expect(await actions()).toEqual(expect.arrayContaining(['community.created', 'member.added']));
   });
 
+  it('the steward adds a reviewer and lists the members; others may not list them', async () => {
+    const members = (token?: string) => app.api('/communities/river-people/members', { token });
+    const added = await app.api('/communities/river-people/members', {
+      method: 'POST',
+      token: steward.token,
+      json: { email: 'reviewer@test.org', role: 'reviewer', name: 'Rowan Reviewer' },
+    });
+    expect(added.status).toBe(201);
+    const res = await members(steward.token);
+    expect(res.status).toBe(200);
+    const { items } = await res.json();
+    expect(items.map((m: { email: string; role: string }) => [m.role, m.email])).toEqual([
+      ['steward', 'steward@test.org'],
+      ['reviewer', 'reviewer@test.org'],
+    ]);
+    expect(items[1]).toMatchObject({ name: 'Rowan Reviewer', since: expect.stringMatching(/^\d{4}-/) });
+    // The admin appoints stewards, so sees them; a reviewer of the community and an outsider do not.
+    expect((await members(admin.token)).status).toBe(200);
+    const reviewer = await app.user({ email: 'reviewer@test.org' });
+    const outsider = await app.user({ email: 'someone@test.org' });
+    for (const token of [reviewer.token, outsider.token]) {
+      const r = await members(token);
+      expect(r.status).toBe(403);
+      expect((await r.json()).code).toBe('forbidden');
+    }
+    expect((await members()).status).toBe(401);
+    expect((await app.api('/communities/no-such/members', { token: steward.token })).status).toBe(404);
+  });
+
   it('a user without the admin role may not create communities', async () => {
     const res = await app.api('/communities', {
       method: 'POST',

@@ -53,6 +53,18 @@ describe('browser: a steward publishes a gated dataset; a visitor sees its terms
 
     // A new gated dataset.
     await page.goto(`${app.url}/steward`);
+    // The community's members: the steward adds a reviewer by e-mail and sees them listed.
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByLabel('E-mail').fill('new-reviewer@example.org');
+    await page.getByLabel('Role').selectOption('reviewer');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'is now a reviewer of Demo Language Collective' })
+      .waitFor();
+    await page.getByRole('cell', { name: 'new-reviewer@example.org' }).waitFor();
+    await page.screenshot({ path: `${shots}/steward-members.png`, fullPage: true });
+
     await page.getByLabel('Title').fill('River songs');
     await page.getByLabel('Slug').fill(slug);
     await page.getByLabel('Summary').fill('Songs of the river, recorded with the community.');

@@ -3,6 +3,7 @@ import type {
   AccessRequestSummary,
   CastReview,
   Community,
+  CommunityRole,
   CreateAccessRequest,
   CreateCommunity,
   CreateDataset,
@@ -24,6 +25,7 @@ import type {
   Licence,
   LicenceTemplate,
   Me,
+  Member,
   NewDerivedWork,
   NewFile,
   NewToken,
@@ -166,6 +168,9 @@ export const api = {
     slug: string,
     body: { transparencyPublic?: boolean; reportsSharedWithMembers?: boolean },
   ) => request<Community>('PATCH', `/communities/${seg(slug)}`, body),
+  members: (slug: string) => request<{ items: Member[] }>('GET', `/communities/${seg(slug)}/members`),
+  addMember: (slug: string, body: { email: string; role: CommunityRole; name?: string }) =>
+    request<Member & { added: boolean }>('POST', `/communities/${seg(slug)}/members`, body),
   report: (slug: string, p: ReportPeriod = {}) =>
     request<Report>(
       'GET',

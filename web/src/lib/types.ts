@@ -50,6 +50,15 @@ export interface Membership {
   role: CommunityRole;
 }
 
+/** A role someone holds in a community, as its stewards see it (`GET /communities/:slug/members`). */
+export interface Member {
+  userId: string;
+  name: string;
+  email: string;
+  role: CommunityRole;
+  since: string;
+}
+
 export interface Me {
   user: User | null;
   memberships: Membership[];
