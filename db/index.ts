@@ -40,6 +40,15 @@ export async function tryXactLock(tx: Db, key: number | SQL): Promise<boolean> {
   return r.locked;
 }
 
+/**
+ * `pg_export_snapshot()` (PostgreSQL, inside a repeatable-read transaction): other connections that
+ * `set transaction snapshot` to it read exactly what this transaction reads.
+ */
+export async function exportSnapshot(tx: Db): Promise<string> {
+  const [r] = await queryRows<{ s: string }>(tx, sql`select pg_export_snapshot() as s`);
+  return r.s;
+}
+
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export interface OpenDbOptions {

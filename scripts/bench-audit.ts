@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { pendingCount } from '../api/audit/audit.repo.ts';
 import { loadAuditKey } from '../api/audit/checkpoint.ts';
 import { Sequencer } from '../api/audit/sequencer.ts';
 import { verifyLog } from '../api/audit/verify.ts';
@@ -284,11 +285,9 @@ async function benchDownloadRatio() {
     const cpu = [median(log.map((x) => x.cpuMs)), median(plain.map((x) => x.cpuMs))];
     const logDb = new URL(baseUrl);
     logDb.pathname = `/${variants[0].db}`;
-    const c = postgres(logDb.toString(), { max: 1, onnotice: () => {} });
-    const [{ pending }] = await c<{ pending: number }[]>`select count(*)::int as pending
-      from audit_events e, audit_sequencer_state s
-      where s.id = 1 and e.seq > s.floor and not exists (select 1 from audit_leaves l where l.seq = e.seq)`;
-    await c.end();
+    const logHandle = await openDb(logDb.toString(), { max: 1 });
+    const pending = await pendingCount(logHandle.db);
+    await logHandle.close();
     console.log(
       `download with the audit log: ${rps[0].toFixed(0)} req/s vs plain INSERT ${rps[1].toFixed(0)} req/s → ratio ${(rps[0] / rps[1]).toFixed(2)} (target ≥ 0.8); ` +
         `CPU per request ${(cpu[0] / cpu[1]).toFixed(2)}× the plain INSERT's; events left for the sequencer at the end: ${pending}`,

@@ -63,6 +63,12 @@ export async function appendLeaves(
 }
 
 /**
+ * The last seq handed out (0 before the first). Read through pg_sequence_last_value: steward_app has only
+ * USAGE on the sequence, not SELECT on its relation.
+ */
+const LAST_SEQ = sql`coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)`;
+
+/**
  * The sequencer's floor and horizon (sequencer.ts). `passed`: no transaction older than the horizon's xid
  * still runs. `stale`: the horizon's xid is not one this cluster has handed out yet (a database restored
  * into a new cluster restarts xids): take a new one, or the floor would never rise again. `last`: the
@@ -81,7 +87,7 @@ export async function sequencerState(db: Db) {
     sql`select floor::text as "floor", horizon_seq::text as "horizonSeq", horizon_xid::text as "horizonXid",
       coalesce(pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= horizon_xid, false) as passed,
       coalesce(horizon_xid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint, false) as stale,
-      coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)::text as "last"
+      ${LAST_SEQ}::text as "last"
       from audit_sequencer_state where id = 1`,
   );
   if (!r) throw new Error('audit_sequencer_state has no row: run the migrations');
@@ -101,10 +107,7 @@ export async function sequencerState(db: Db) {
  * Must run before the transaction writes anything, so that the xid is taken now.
  */
 export async function takeHorizon(db: Db) {
-  const [s] = await queryRows<{ v: string }>(
-    db,
-    sql`select coalesce(pg_sequence_last_value('audit_events_seq_seq'::regclass), 0)::text as v`,
-  );
+  const [s] = await queryRows<{ v: string }>(db, sql`select ${LAST_SEQ}::text as v`);
   const [x] = await queryRows<{ xid: string }>(db, sql`select pg_current_xact_id()::text as xid`);
   return { horizonSeq: Number(s.v), horizonXid: Number(x.xid) };
 }
@@ -203,4 +206,17 @@ export function communityLeaves(
     )
     .orderBy(asc(auditLeaves.leafIndex))
     .limit(limit);
+}
+
+/** The seqs of the leaves at these indexes, ascending (as text: int8). */
+export async function seqsAtLeaves(db: Db, leafIndexes: number[]): Promise<string[]> {
+  if (!leafIndexes.length) return [];
+  const rows = await queryRows<{ seq: string }>(
+    db,
+    sql`select seq::text as seq from audit_leaves where leaf_index in (${sql.join(
+      leafIndexes.map((i) => sql`${Math.trunc(i)}::bigint`),
+      sql`, `,
+    )}) order by seq`,
+  );
+  return rows.map((r) => r.seq);
 }

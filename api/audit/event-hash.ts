@@ -4,7 +4,7 @@ import { auditEvents } from '../../db/schema/index.ts';
 import { CANONICAL_KEYS, type CanonicalEvent, type CanonicalKey } from './canonical.ts';
 import { leafHash } from './merkle.ts';
 
-export { CANONICAL_KEYS, type CanonicalEvent, jsonCanonical } from './canonical.ts';
+export { CANONICAL_KEYS, jsonCanonical } from './canonical.ts';
 
 /** `at` as the canonical text, made by PostgreSQL so that no precision is lost on the way. */
 export const atText = sql<string>`to_char(${auditEvents.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

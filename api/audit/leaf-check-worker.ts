@@ -1,7 +1,13 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import postgres from 'postgres';
 import { copyBinaryScan } from './event-binary.ts';
-import { LEAF_CHECK_WIDTH, leafChecker, type Mismatch } from './leaf-check.ts';
+import {
+  LEAF_CHECK_SETTINGS,
+  LEAF_CHECK_WIDTH,
+  leafChecker,
+  type Mismatch,
+  PROBLEMS_KEPT,
+} from './leaf-check.ts';
 
 /**
  * One share of the verifier's per-leaf check, run in a worker thread on a connection of its own that
@@ -15,13 +21,13 @@ export interface LeafCheckJob {
   select: string;
 }
 
-/** The first mismatches by leaf index (at most `KEEP`) and how many there were in all. */
+/** The first mismatches by leaf index (at most `PROBLEMS_KEPT`: no more can be reported) and how many there were in all. */
 export interface LeafCheckResult {
   mismatches: Mismatch[];
   count: number;
 }
 
-const KEEP = 4096;
+const KEEP = PROBLEMS_KEPT;
 
 export async function runLeafCheck(job: LeafCheckJob): Promise<LeafCheckResult> {
   const c = postgres(job.url, { max: 1, onnotice: () => {} });
@@ -29,8 +35,7 @@ export async function runLeafCheck(job: LeafCheckJob): Promise<LeafCheckResult> 
     return await c.begin('isolation level repeatable read read only', async (t) => {
       // Must come first in the transaction.
       await t.unsafe(`set transaction snapshot '${job.snapshot.replace(/'/g, "''")}'`);
-      await t.unsafe(`set local work_mem = '128MB'`);
-      await t.unsafe('set local jit = off');
+      for (const s of LEAF_CHECK_SETTINGS) await t.unsafe(s);
       let kept: Mismatch[] = [];
       let count = 0;
       const byLeaf = (a: Mismatch, b: Mismatch) => a[0] - b[0];

@@ -11,6 +11,15 @@ import { EVENT_COLUMNS_BINARY, LeafWriter } from './event-binary.ts';
 export type Mismatch = [number, string, string, string | undefined];
 
 const EVENT = 3;
+/** How many problems a verify report keeps, the first by position in the log (a worker need send no more). */
+export const PROBLEMS_KEPT = 64;
+
+/**
+ * Session settings for the join of `leafCheckSelect`, for the transaction that runs it: one pass over
+ * both tables as a hash join in memory, without JIT.
+ */
+export const LEAF_CHECK_SETTINGS = ["set local work_mem = '128MB'", 'set local jit = off'];
+
 /** Fields per row of `leafCheckSelect`. */
 export const LEAF_CHECK_WIDTH = EVENT + EVENT_COLUMNS_BINARY.length;
 

@@ -116,7 +116,7 @@ export class Sequencer {
           : undefined;
       const seqs: number[] = [];
       const hashes: Buffer[] = [];
-      const limit = Math.trunc(this.batchSize);
+      const limit = this.batchSize;
       await scan(
         EVENT_COLUMNS,
         `${repo.unintegratedFrom(state.floor)} order by e.seq limit ${limit}`,

@@ -1,11 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../db/index.ts';
+import { type Db, exportSnapshot } from '../../db/index.ts';
 import * as repo from './audit.repo.ts';
 import { checkNote, readAuditKey } from './checkpoint.ts';
 import { CANONICAL_KEYS } from './event-hash.ts';
 import { type AuditTx, auditTx, EVENT_COLUMNS, leafHashFromColumns } from './event-rows.ts';
-import { LEAF_CHECK_WIDTH, leafChecker, leafCheckSelect } from './leaf-check.ts';
+import {
+  LEAF_CHECK_SETTINGS,
+  LEAF_CHECK_WIDTH,
+  leafChecker,
+  leafCheckSelect,
+  PROBLEMS_KEPT,
+} from './leaf-check.ts';
 import { leafCheckInWorker } from './leaf-check-worker.ts';
 import { Latin1TreeBuilder, type NodeRef, nodeHash } from './merkle.ts';
 
@@ -29,12 +35,12 @@ class Found {
     this.items.push({ at, text });
     if (this.items.length > 4096) this.items = this.sorted();
   }
-  /** The first 64 by position (stable: equal positions keep their order). */
+  /** The first PROBLEMS_KEPT by position (stable: equal positions keep their order). */
   sorted() {
     return this.items
       .map((x, i) => ({ ...x, i }))
       .sort((x, y) => x.at - y.at || x.i - y.i)
-      .slice(0, 64)
+      .slice(0, PROBLEMS_KEPT)
       .map(({ at, text }) => ({ at, text }));
   }
 }
@@ -183,9 +189,7 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
         // log: this thread checks every leaf itself, in the same snapshot.
         if (failed)
           opts.onWarning?.(`leaf check workers failed, checking in one thread: ${String(failed.reason)}`);
-        // The join below is one pass over both tables: a hash join in memory, without JIT.
-        await db.execute(sql`set local work_mem = '128MB'`);
-        await db.execute(sql`set local jit = off`);
+        for (const s of LEAF_CHECK_SETTINGS) await db.execute(sql.raw(s));
         await scanBinary(
           leafCheckSelect(range),
           LEAF_CHECK_WIDTH,
@@ -235,15 +239,7 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
  */
 async function seqShares(db: Db, size: number, workers: number): Promise<((col: string) => string)[]> {
   const at = Array.from({ length: workers - 1 }, (_, i) => Math.floor((size * (i + 1)) / workers));
-  const r = at.length
-    ? await queryRows<{ seq: string }>(
-        db,
-        sql.raw(
-          `select seq::text as seq from audit_leaves where leaf_index in (${at.join(', ')}) order by seq`,
-        ),
-      )
-    : [];
-  const cuts = r.map((x) => BigInt(x.seq).toString());
+  const cuts = (await repo.seqsAtLeaves(db, at)).map((seq) => BigInt(seq).toString());
   const bounds = [undefined, ...cuts, undefined];
   return bounds.slice(1).map((hi, i) => {
     const lo = bounds[i];
@@ -252,11 +248,6 @@ async function seqShares(db: Db, size: number, workers: number): Promise<((col: 
         ' and ',
       );
   });
-}
-
-async function exportSnapshot(db: Db): Promise<string> {
-  const [r] = await queryRows<{ s: string }>(db, sql`select pg_export_snapshot() as s`);
-  return r.s;
 }
 
 /** Leaf columns before the event's: leaf_index, seq, leaf hash (hex). */

@@ -10,8 +10,6 @@ export interface ReportScope {
   end: Date;
 }
 
-/** postgres.js answers an array, PGlite `{ rows }`. */
-
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const datasetFilter = (column: SQL, s: ReportScope) =>
   s.datasetId ? sql`and ${column} = ${s.datasetId}::uuid` : sql``;

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pendingCount } from '../../api/audit/audit.repo.ts';
 import { recordAlone, systemCtx } from '../../api/audit/audit.ts';
 import { auditTx } from '../../api/audit/event-rows.ts';
+import { queryRows } from '../../db/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
@@ -51,8 +52,10 @@ describe('the append-only trigger', () => {
     app = await startTestApp({ AUDIT_SEQUENCER: 'off' });
     const db = app.database.db;
     await recordAlone(db, systemCtx('t'), 'test.trigger', { subjectType: 'Test', subjectId: 'x' });
-    const r = await db.execute(sql`select max(seq)::int as seq from audit_events`);
-    const [{ seq }] = (Array.isArray(r) ? r : (r as { rows: { seq: number }[] }).rows) as { seq: number }[];
+    const [{ seq }] = await queryRows<{ seq: number }>(
+      db,
+      sql`select max(seq)::int as seq from audit_events`,
+    );
     const failure = (q: ReturnType<typeof sql>) =>
       db.execute(q).then(
         () => 'accepted',
@@ -74,10 +77,7 @@ describe('the append-only trigger', () => {
 describe('the sequencer floor', () => {
   let app: TestApp;
   afterAll(() => app?.stop());
-  const one = async <T>(q: ReturnType<typeof sql>): Promise<T> => {
-    const r = await app.database.db.execute(q);
-    return ((Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[])[0];
-  };
+  const one = async <T>(q: ReturnType<typeof sql>): Promise<T> => (await queryRows<T>(app.database.db, q))[0];
   /**
    * Ticks until the floor reaches the last event. Not a fixed number of ticks: the floor waits for every
    * transaction older than its horizon in the whole cluster, and on a shared PostgreSQL other tests run
