@@ -9,7 +9,7 @@ import {
   Table,
 } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { Db } from '../../db/index.ts';
+import type { Db } from './index.ts';
 
 /** The part of a drizzle select this needs: its SQL with placeholders, and what it selects. */
 interface SelectLike {
@@ -28,7 +28,7 @@ type Decoder = DriverValueDecoder<unknown, unknown>;
 
 /**
  * The selection's leaves in the order drizzle writes them into the select list (its `orderSelectedFields`,
- * which is not exported): a column decodes with its own mapping, an `sql` with its `mapWith` (if any).
+ * which is missing from its type definitions): a column decodes with its own mapping, an `sql` with its `mapWith` (if any).
  */
 function leaves(fields: Record<string, unknown>, prefix: string[] = []) {
   const out: { path: string[]; decoder: Decoder }[] = [];

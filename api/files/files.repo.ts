@@ -1,5 +1,6 @@
 import { and, asc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types';
+import { directSelect } from '../../db/direct-select.ts';
 import type { Db } from '../../db/index.ts';
 import {
   apiTokens,
@@ -12,7 +13,6 @@ import {
 } from '../../db/schema/index.ts';
 import { type CountedHit, hitParams, hitStatement } from '../middleware/rate-limit.repo.ts';
 import { tokenByHash, tokenPrincipalFields } from '../tokens/tokens.repo.ts';
-import { directSelect } from './direct-select.ts';
 
 export type FileRow = typeof files.$inferSelect;
 

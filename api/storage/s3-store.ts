@@ -37,8 +37,6 @@ const encodeKey = (key: string) => key.split('/').map(encode).join('/');
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
-  private readonly base: URL;
-  private readonly pathStyle: boolean;
   /** `host[:port]`, the path before the key, and `protocol//host`: fixed per store, worked out once. */
   private readonly host: string;
   private readonly keyPrefix: string;
@@ -46,13 +44,13 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(private readonly settings: S3Settings) {
     this.bucket = settings.bucket;
-    this.pathStyle = settings.forcePathStyle ?? true;
+    const pathStyle = settings.forcePathStyle ?? true;
     const credentials = { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
     this.client = new S3Client({
       endpoint: settings.endpoint,
       region: settings.region,
       credentials,
-      forcePathStyle: this.pathStyle,
+      forcePathStyle: pathStyle,
       // The SDK's default checksums break streamed uploads on several S3-compatible servers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -66,12 +64,12 @@ export class S3ObjectStore implements ObjectStore {
       },
       { step: 'build', name: 'stripBucketTrailingSlash' },
     );
-    this.base = new URL(settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`);
-    const hostname = this.pathStyle ? this.base.hostname : `${this.bucket}.${this.base.hostname}`;
-    this.host = this.base.port ? `${hostname}:${this.base.port}` : hostname;
-    const basePath = this.base.pathname.replace(/\/$/, '');
-    this.keyPrefix = this.pathStyle ? `${basePath}/${this.bucket}/` : `${basePath}/`;
-    this.origin = `${this.base.protocol}//${this.host}`;
+    const base = new URL(settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`);
+    const hostname = pathStyle ? base.hostname : `${this.bucket}.${base.hostname}`;
+    this.host = base.port ? `${hostname}:${base.port}` : hostname;
+    const basePath = base.pathname.replace(/\/$/, '');
+    this.keyPrefix = pathStyle ? `${basePath}/${this.bucket}/` : `${basePath}/`;
+    this.origin = `${base.protocol}//${this.host}`;
   }
 
   async ensureBucket(): Promise<void> {
@@ -89,13 +87,12 @@ export class S3ObjectStore implements ObjectStore {
     headers: Record<string, string>,
     signedHeaders?: Record<string, string>,
   ): Promise<SignedRequest> {
-    const host = this.host;
     const path = this.keyPrefix + encodeKey(key);
     const ttl = this.settings.signedUrlTtlSeconds;
     // S3 signs the path as sent (single-encoded); content-type is sent by the client, not signed.
     const { canonicalQuery, signature } = presignV4Query({
       method,
-      host,
+      host: this.host,
       path,
       query,
       ...(signedHeaders ? { headers: signedHeaders } : {}),
