@@ -22,10 +22,7 @@ const Env = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalText,
   /** Connections per api process to a PostgreSQL server (queries pipeline on each); default: twice the cores, 4–10. */
-  DATABASE_POOL_SIZE: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(1).max(1000).optional(),
-  ),
+  DATABASE_POOL_SIZE: optionalText.pipe(z.coerce.number<string>().int().min(1).max(1000).optional()),
   S3_ENDPOINT: optionalUrl,
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('steward'),

@@ -29,7 +29,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import express from 'express';
 import postgres from 'postgres';
-import { defaultPoolSize } from '../api/config.ts';
+import { parseConfig } from '../api/config.ts';
 import { benchBaseUrl, builderTokenWithGrant, dbUrl, startChild, stopChild } from './bench-lib.ts';
 
 const baseUrl = benchBaseUrl;
@@ -207,7 +207,7 @@ async function benchDownload() {
 
   console.log(
     `warming up (5 s each), then ${rounds} round(s) of ${seconds} s per route, ${connections} connections; ` +
-      `PostgreSQL pool: steward ${process.env.DATABASE_POOL_SIZE ?? defaultPoolSize()} (DATABASE_POOL_SIZE), floor 10 (postgres.js default)`,
+      `PostgreSQL pool: steward ${parseConfig().databasePoolSize} (DATABASE_POOL_SIZE), floor 10 (postgres.js default)`,
   );
   for (const t of targets) await load(t, 5);
   const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));

@@ -31,11 +31,8 @@ export function communitiesRoutes(): Router {
   });
   r.get('/:slug/members', requireUser, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
-    const items = await listMembers(req.ctx, slug);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      items: items.map((m) => ({ ...m, since: m.since.toISOString() })),
-    });
+    res.json({ items: await listMembers(req.ctx, slug) });
   });
   r.post('/:slug/members', requireUser, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);

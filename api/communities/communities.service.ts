@@ -48,8 +48,7 @@ export async function addMember(ctx: Ctx, slug: string, input: AddMember) {
  * admin who appoints stewards): names and e-mails, so they see whom they are adding to.
  */
 export async function listMembers(ctx: Ctx, slug: string) {
-  const community = await repo.findBySlug(ctx.db, slug);
-  if (!community) throw notFound('community');
+  const community = await getCommunity(ctx, slug);
   if (!ctx.ability.can('appoint', subjectOf('Community', { id: community.id })))
     throw forbidden('Only the community’s stewards see its members.');
   return repo.listMembers(ctx.db, community.id);

@@ -27,6 +27,12 @@ export function downloadCaller(req: Parameters<RequestHandler>[0], tokenHash: st
   return `ip:${req.ip}`;
 }
 
+/** Who a request is counted against once its caller is loaded: the signed-in user, or the IP. */
+export function callerKey(req: Parameters<RequestHandler>[0]): string {
+  const actor = req.ctx.actor;
+  return actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip}`;
+}
+
 export const rateLimited = (res: Parameters<RequestHandler>[1], windowSeconds: number) => {
   res.setHeader('Retry-After', String(windowSeconds));
   return new AppError(429, 'rate_limited', 'Too many requests; try again later.');

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../db/index.ts';
 import { CommunityParams } from '../communities/communities.schema.ts';
-import { rateLimit } from '../middleware/rate-limit.ts';
+import { callerKey, rateLimit } from '../middleware/rate-limit.ts';
 import { csvFilename, reportCsv } from './reports.present.ts';
 import { parsePeriod, parseReportQuery } from './reports.schema.ts';
 import { communityReport, transparency } from './reports.service.ts';
@@ -31,10 +31,7 @@ export function reportsRoutes(db: Db): Router {
     name: 'transparency',
     limit: TRANSPARENCY_PER_MINUTE,
     windowSeconds: 60,
-    key: (req) => {
-      const actor = req.ctx.actor;
-      return actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip}`;
-    },
+    key: callerKey,
   });
   r.get('/transparency', limited, async (req, res) => {
     const { slug } = CommunityParams.parse(req.params);
