@@ -146,24 +146,16 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
     const range = `l.leaf_index >= 0 and l.leaf_index < ${Math.trunc(size)}`;
     if (scanBinary) {
       const workers = Math.min(opts.workers ?? Math.min(4, availableParallelism()), 8);
+      const url = opts.databaseUrl?.startsWith('postgres') ? opts.databaseUrl : undefined;
       const shares =
-        opts.databaseUrl?.startsWith('postgres') &&
-        workers >= 1 &&
-        (opts.workers !== undefined || size >= PARALLEL_FROM)
+        url && workers >= 1 && (opts.workers !== undefined || size >= PARALLEL_FROM)
           ? await seqShares(db, size, workers)
           : undefined;
       // Exported before anything runs beside it: the workers read this transaction's snapshot.
-      const snapshot = shares ? await exportSnapshot(db) : undefined;
-      const checks =
-        shares && snapshot && opts.databaseUrl
-          ? shares.map((share) =>
-              leafCheckInWorker({
-                url: opts.databaseUrl!,
-                snapshot,
-                select: leafCheckSelect(range, share),
-              }),
-            )
-          : undefined;
+      const snapshot = shares ? await exportSnapshot(db) : '';
+      const checks = shares?.map((share) =>
+        leafCheckInWorker({ url: url!, snapshot, select: leafCheckSelect(range, share) }),
+      );
       // Every worker settles before this returns or throws (and so before this snapshot ends).
       const settled = checks ? Promise.allSettled(checks) : undefined;
       try {
@@ -179,10 +171,11 @@ export async function verifyLog(db: Db, opts: VerifyOptions = {}): Promise<Verif
       const results = settled ? await settled : [];
       const failed = results.find((r) => r.status === 'rejected');
       if (settled && !failed) {
-        for (const r of results) {
-          if (r.status !== 'fulfilled') continue;
-          for (const m of r.value.mismatches) onEvent(...m);
-          found.count += r.value.count - r.value.mismatches.length;
+        for (const { mismatches, count } of results.flatMap((r) =>
+          r.status === 'fulfilled' ? [r.value] : [],
+        )) {
+          for (const m of mismatches) onEvent(...m);
+          found.count += count - mismatches.length;
         }
       } else {
         // A worker that could not run (its loader, its connection) is a fault of the check, not of the
